@@ -1,0 +1,1 @@
+"""Command-line layer: Typer commands that parse options and call services."""

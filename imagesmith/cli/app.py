@@ -1,0 +1,38 @@
+"""The Typer application object. Command modules attach themselves to it.
+
+Keep this module and the command modules cheap to import: heavy libraries
+(docker SDK, jinja2, rich renderables) are imported inside command bodies.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="imagesmith",
+    help=(
+        "Turn 'I installed some things in a container' into a correct, reviewable, "
+        "buildable image request for the GPU cluster.\n\n"
+        "Example: imagesmith lint ./dockertmp"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(
+        False, "--debug", help="Show tracebacks for errors (also IMAGESMITH_DEBUG=1).", is_eager=True
+    ),
+) -> None:
+    """Global options; the real work is in the subcommands."""
+
+
+def load_commands() -> typer.Typer:
+    from imagesmith.cli import commands
+
+    commands.register_all()
+    return app

@@ -1,0 +1,25 @@
+"""The one place that maps the error hierarchy to process exit codes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from imagesmith.core import errors
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    FINDINGS = 1  # findings at/above the threshold, failed checks, failed build
+    INPUT = 2  # usage or input error
+    INTERNAL = 3  # a bug: short message plus crash log
+    INTERRUPTED = 130  # Ctrl-C
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    if isinstance(exc, errors.CheckFailed):
+        return ExitCode.FINDINGS
+    if isinstance(exc, errors.UserInputError):
+        return ExitCode.INPUT
+    return ExitCode.INTERNAL

@@ -1,0 +1,111 @@
+"""Process entry point: runs the Typer app and turns every outcome into an exit code.
+
+This is the only place that prints an error for an exception and the only
+place that chooses an exit code for one (through `exitcodes.exit_code_for`).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import NoReturn, Sequence
+
+from imagesmith.cli.exitcodes import ExitCode, exit_code_for
+from imagesmith.core.errors import ImagesmithError
+
+
+def _debug_requested(argv: Sequence[str]) -> bool:
+    return "--debug" in argv or os.environ.get("IMAGESMITH_DEBUG", "") not in ("", "0")
+
+
+def _crash_log(exc: BaseException) -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagesmith"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        base = Path("/tmp")
+    path = base / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f"imagesmith crash, argv={sys.argv!r}\n")
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=fh)
+    return path
+
+
+def _sigterm_as_interrupt(signum: int, frame: object) -> None:
+    # SIGTERM unwinds like Ctrl-C so that context managers remove containers.
+    raise KeyboardInterrupt
+
+
+def _err(text: str) -> None:
+    sys.stderr.write(f"imagesmith: {text}\n")
+    sys.stderr.flush()
+
+
+def _click_exceptions():  # type: ignore[no-untyped-def]
+    """Typer >= 0.20 vendors click as `typer._click`; older ones use click itself."""
+    try:
+        from typer._click import exceptions  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - older typer
+        from click import exceptions  # type: ignore[no-redef]
+    return exceptions
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    import typer
+
+    from imagesmith.cli.app import load_commands
+
+    click_exc = _click_exceptions()
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = _debug_requested(args)
+    try:
+        app = load_commands()
+        result = app(args=args, prog_name="imagesmith", standalone_mode=False)
+        code = int(result) if isinstance(result, int) else ExitCode.OK
+        if code == ExitCode.INTERRUPTED:  # typer returns 130 for KeyboardInterrupt itself
+            _err("interrupted")
+        return code
+    except typer.Exit as exc:
+        # Typer turns KeyboardInterrupt into Exit(130) itself.
+        if exc.exit_code == ExitCode.INTERRUPTED:
+            _err("interrupted")
+        return exc.exit_code
+    except typer.Abort:
+        _err("interrupted")
+        return ExitCode.INTERRUPTED
+    except click_exc.ClickException as exc:
+        exc.show()
+        return ExitCode.INPUT
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return ExitCode.INTERRUPTED
+    except ImagesmithError as exc:
+        code = exit_code_for(exc)
+        if debug:
+            traceback.print_exc()
+        if code == ExitCode.INTERNAL:
+            _err(f"internal error: {exc.one_line()} (crash log: {_crash_log(exc)})")
+        else:
+            _err(f"error: {exc.one_line()}")
+        return code
+    except BrokenPipeError:
+        # Output piped into `head` and the like: not an error of ours.
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115
+        return ExitCode.OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if debug:
+            traceback.print_exc()
+        log = _crash_log(exc)
+        _err(f"internal error: {type(exc).__name__}: {exc} (crash log: {log}; rerun with --debug)")
+        return ExitCode.INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
+    sys.exit(run(argv))

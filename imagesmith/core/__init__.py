@@ -1,0 +1,1 @@
+"""Core: errors, findings, profile and config models. Imports nothing above it."""

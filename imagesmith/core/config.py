@@ -1,0 +1,51 @@
+"""Project configuration: `imagesmith.toml` or `[tool.imagesmith]` in pyproject.toml,
+found from a target's folder upward.
+
+Layout of the table: `profile = "NAME|FILE"`, `[lint]` (select, ignore, severity,
+fail-on, hadolint), `[request]` (metadata for the admins), `[[tests]]` (smoke tests).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imagesmith.core.errors import ConfigError
+
+CONFIG_NAMES = ("imagesmith.toml", ".imagesmith.toml", "pyproject.toml")
+
+
+@dataclass
+class FoundConfig:
+    path: Path
+    data: dict[str, Any]
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", where=path) from None
+
+
+def find_project_config(start: Path) -> FoundConfig | None:
+    """The nearest config at or above `start` (a file or a folder)."""
+    here = start if start.is_dir() else start.parent
+    here = here.resolve()
+    for folder in (here, *here.parents):
+        for name in CONFIG_NAMES:
+            path = folder / name
+            if not path.is_file():
+                continue
+            data = _read_toml(path)
+            if name == "pyproject.toml":
+                table = data.get("tool", {}).get("imagesmith")
+                if table is None:
+                    continue
+                return FoundConfig(path, table)
+            return FoundConfig(path, data)
+    return None

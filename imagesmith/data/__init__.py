@@ -1,0 +1,1 @@
+"""Data files shipped in the package: profiles and knowledge tables (not code)."""

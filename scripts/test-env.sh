@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Bring up the real test environment, idempotently:
+#   Docker engine (Debian docker.io) with bit:5000 as an insecure registry,
+#   a real registry (Debian docker-registry) on 127.0.0.1:5000 with `bit` -> 127.0.0.1,
+#   local base images (nothing can be pulled here) and emulations of the cluster images
+#   under their real names (bit:5000/deepo_9, ...), built from the bundled profile.
+# Used by the README commands, .ci/run and the test fixtures. Safe to run again.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/.." && pwd)"
+cache="${IMAGESMITH_CACHE:-/var/cache/imagesmith}"
+log_dir="${IMAGESMITH_LOG_DIR:-/var/log/imagesmith}"
+python="${PYTHON:-python3}"
+mkdir -p "$cache" "$log_dir"
+
+say() { printf '[test-env] %s\n' "$*"; }
+die() { printf '[test-env] error: %s\n' "$*" >&2; exit 1; }
+
+need_root() { [ "$(id -u)" = 0 ] || die "must run as root (installs packages, starts dockerd)"; }
+
+install_packages() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log_dir/apt.log" 2>&1 \
+      || { tail -20 "$log_dir/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
+  fi
+}
+
+docker_ok() { docker info >/dev/null 2>&1; }
+
+configure_daemon() {
+  mkdir -p /etc/docker
+  local want='{"insecure-registries": ["bit:5000"], "log-driver": "json-file"}'
+  if [ ! -f /etc/docker/daemon.json ] || ! grep -q '"bit:5000"' /etc/docker/daemon.json; then
+    printf '%s\n' "$want" > /etc/docker/daemon.json
+    if docker_ok; then
+      say "restarting dockerd to trust bit:5000"
+      stop_dockerd
+    fi
+  fi
+}
+
+stop_dockerd() {
+  local pid
+  pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null || pkill -x dockerd || true
+  for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null || return 0; sleep 1; done
+}
+
+start_dockerd() {
+  if docker_ok; then return 0; fi
+  say "starting dockerd"
+  # A stale pid file from a dead daemon blocks a new one.
+  if [ -f /var/run/docker.pid ] && ! kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    rm -f /var/run/docker.pid
+  fi
+  setsid nohup dockerd >"$log_dir/dockerd.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    if [ -S /var/run/docker.sock ] && docker_ok; then say "dockerd is up"; return 0; fi
+    sleep 1
+  done
+  tail -20 "$log_dir/dockerd.log" >&2 || true
+  die "dockerd did not answer on /var/run/docker.sock within 60 s"
+}
+
+map_bit_host() {
+  if ! grep -Eq '^[[:space:]]*127\.0\.0\.1([[:space:]].*)?[[:space:]]bit([[:space:]]|$)' /etc/hosts; then
+    echo '127.0.0.1 bit' >> /etc/hosts
+    say "mapped bit -> 127.0.0.1 in /etc/hosts"
+  fi
+}
+
+registry_ok() {
+  "$python" - <<'PY' 2>/dev/null
+import urllib.request, sys
+try:
+    with urllib.request.urlopen("http://127.0.0.1:5000/v2/", timeout=2) as r:
+        sys.exit(0 if r.status == 200 else 1)
+except Exception:
+    sys.exit(1)
+PY
+}
+
+start_registry() {
+  if registry_ok; then return 0; fi
+  say "starting docker-registry on 127.0.0.1:5000"
+  mkdir -p /etc/imagesmith /var/lib/imagesmith-registry
+  cat > /etc/imagesmith/registry.yml <<'YML'
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: /var/lib/imagesmith-registry
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:5000
+YML
+  setsid nohup docker-registry serve /etc/imagesmith/registry.yml >"$log_dir/registry.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 30); do registry_ok && { say "registry is up"; return 0; }; sleep 1; done
+  tail -20 "$log_dir/registry.log" >&2 || true
+  die "docker-registry did not answer on 127.0.0.1:5000 within 30 s"
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+build_busybox() {
+  local ref="imagesmith/busybox:latest"
+  image_exists "$ref" && return 0
+  say "importing $ref from busybox-static"
+  local root; root="$(mktemp -d)"
+  mkdir -p "$root/bin" "$root/tmp" "$root/etc" "$root/root"
+  cp /bin/busybox "$root/bin/busybox"
+  for app in $("$root/bin/busybox" --list); do
+    [ "$app" = busybox ] || ln -sf busybox "$root/bin/$app"
+  done
+  echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+  echo 'root:x:0:' > "$root/etc/group"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" -cf - . | docker import -c 'CMD ["/bin/sh"]' -c 'ENV PATH=/bin' - "$ref" >/dev/null
+  rm -rf "$root"
+}
+
+build_debian() {
+  local ref="imagesmith/debian:bookworm"
+  image_exists "$ref" && return 0
+  local tarball="$cache/bookworm-minbase-python.tar"
+  if [ ! -s "$tarball" ]; then
+    say "debootstrap bookworm minbase (+python3, pip) into a rootfs"
+    local root; root="$(mktemp -d)"
+    debootstrap --variant=minbase --include=python3,python3-pip,python3-venv,ca-certificates \
+      bookworm "$root" http://deb.debian.org/debian >"$log_dir/debootstrap.log" 2>&1 \
+      || { tail -20 "$log_dir/debootstrap.log" >&2; die "debootstrap failed"; }
+    # The host's CA bundle includes the proxy CA that HTTPS to PyPI passes through.
+    cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp /etc/ssl/certs/ca-certificates.crt "$root/usr/local/share/ca-certificates/imagesmith-host-bundle.crt"
+    # Old cluster images predate PEP 668; let pip install into the system like they do.
+    rm -f "$root"/usr/lib/python3*/EXTERNALLY-MANAGED
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar -C "$root" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
+    rm -rf "$root"
+  fi
+  say "importing $ref"
+  docker import -c 'CMD ["/bin/bash"]' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV LANG=C.UTF-8' "$tarball" "$ref" >/dev/null
+}
+
+build_cluster_images() {
+  "$python" "$here/cluster_images.py" --base imagesmith/debian:bookworm
+}
+
+main() {
+  need_root
+  install_packages
+  configure_daemon
+  start_dockerd
+  map_bit_host
+  start_registry
+  build_busybox
+  build_debian
+  build_cluster_images
+  say "ready: engine $(docker version -f '{{.Server.Version}}'), registry bit:5000, images:"
+  docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(imagesmith/|bit:5000/)' | sort | sed 's/^/  /' || true
+}
+
+main "$@"
