@@ -1,0 +1,1 @@
+"""Rendering text from templates/ (Jinja2 with StrictUndefined)."""

@@ -1,0 +1,1 @@
+"""Report formatters: text, json, sarif, junit, github. Pure functions of results."""
