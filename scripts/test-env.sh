@@ -34,6 +34,16 @@ install_packages() {
   fi
 }
 
+# Headless browser for the review --html test (Debian's chromium).
+install_chromium() {
+  command -v chromium >/dev/null && return 0
+  say "installing chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends chromium >"$log_dir/apt-chromium.log" 2>&1 \
+    || { tail -20 "$log_dir/apt-chromium.log" >&2; die "apt-get install chromium failed"; }
+}
+
 docker_ok() { docker info >/dev/null 2>&1; }
 
 configure_daemon() {
@@ -163,6 +173,7 @@ build_cluster_images() {
 main() {
   need_root
   install_packages
+  install_chromium
   configure_daemon
   start_dockerd
   map_bit_host

@@ -15,7 +15,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from imagesmith.core.errors import CheckFailed, EngineError, EngineUnavailable, UserInputError
 
@@ -336,7 +336,12 @@ class Engine:
         return cid
 
     def start(self, container: str) -> None:
-        self.api.start(container)
+        from docker.errors import APIError
+
+        try:
+            self.api.start(container)
+        except APIError as exc:
+            raise EngineError(f"cannot start container {container[:12]}: {exc.explanation or exc}") from None
 
     def stop(self, container: str, timeout: int = 5) -> None:
         from docker.errors import APIError, NotFound
@@ -416,9 +421,15 @@ class Engine:
         environment: dict[str, str] | None = None,
         workdir: str | None = None,
     ) -> RunResult:
-        exec_id = self.api.exec_create(container, command, user=user or "", environment=environment,
-                                       workdir=workdir, stdout=True, stderr=True)
-        out, err = self.api.exec_start(exec_id, demux=True)
+        from docker.errors import APIError
+
+        try:
+            exec_id = self.api.exec_create(container, command, user=user or "", environment=environment,
+                                           workdir=workdir, stdout=True, stderr=True)
+            out, err = self.api.exec_start(exec_id, demux=True)
+        except APIError as exc:
+            raise EngineError(f"cannot run a command in container {container[:12]}: "
+                              f"{exc.explanation or exc}") from None
         code = self.api.exec_inspect(exec_id).get("ExitCode")
         return RunResult(int(code if code is not None else -1),
                          (out or b"").decode("utf-8", "replace"), (err or b"").decode("utf-8", "replace"))
@@ -463,6 +474,59 @@ class Engine:
         self.api.put_archive(container, dest_dir, buf.getvalue())
 
 
+    # -- recording (imagesmith record) -------------------------------------------
+
+    def interactive_exec(
+        self,
+        container: str,
+        argv: Sequence[str],
+        *,
+        environment: dict[str, str] | None = None,
+        user: str | None = None,
+        workdir: str | None = None,
+    ) -> int:
+        """Run `argv` in a running container on this process's own terminal and return its exit
+        status. Uses the docker CLI (`docker exec -it`) because it gives a real TTY: line editing,
+        Ctrl-C to the foreground command, window size. Without a terminal, stdin is passed as is."""
+        import shutil
+        import subprocess
+        import sys
+
+        cli = shutil.which("docker")
+        if cli is None:
+            raise EngineError("an interactive shell needs the docker command-line client on PATH",
+                              hint="install docker-ce-cli, or record in cluster mode with `imagesmith hook`")
+        cmd = [cli, "exec", "-i"]
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            cmd.append("-t")
+        for key, value in (environment or {}).items():
+            cmd += ["-e", f"{key}={value}"]
+        if user:
+            cmd += ["-u", user]
+        if workdir:
+            cmd += ["-w", workdir]
+        cmd += [container, *argv]
+        return subprocess.call(cmd, env={**os.environ, "DOCKER_HOST": self.url})
+
+    def export_stream(self, container: str) -> Iterator[bytes]:
+        """The container's whole filesystem as a stream of tar chunks (mounts excluded)."""
+        from docker.errors import APIError, NotFound
+
+        try:
+            yield from self.api.export(container)
+        except (APIError, NotFound) as exc:
+            raise EngineError(f"cannot export container {container}: {exc}") from None
+
+    def container_exists(self, ref: str) -> bool:
+        from docker.errors import NotFound
+
+        try:
+            self.api.inspect_container(ref)
+            return True
+        except NotFound:
+            return False
+
+
 def _is_timeout(exc: BaseException) -> bool:
     name = type(exc).__name__
     return "Timeout" in name or "timed out" in str(exc)
@@ -472,6 +536,14 @@ def _step_regex():  # type: ignore[no-untyped-def]
     import re
 
     return re.compile(r"^Step (\d+)/(\d+) : ")
+
+
+def dockerignore_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
+    """Docker's own .dockerignore semantics (the SDK's matcher): `matches("a/b.txt")` is True
+    when the path is excluded from the build context. Needs no engine connection."""
+    from docker.utils.build import PatternMatcher
+
+    return PatternMatcher(list(patterns)).matches
 
 
 @contextmanager
@@ -490,6 +562,7 @@ __all__ = [
     "Engine",
     "PushEvent",
     "RunResult",
+    "dockerignore_matcher",
     "engine_reachable",
     "engine_session",
     "engine_url",

@@ -23,6 +23,13 @@ def shell_join(values: Iterable[Any]) -> str:
     return " ".join(shlex.quote(str(v)) for v in values)
 
 
+def toml_value(value: Any) -> str:
+    """One TOML value (string, number, bool or array of those), written by tomli_w."""
+    import tomli_w
+
+    return tomli_w.dumps({"v": value}).strip()[len("v = "):]
+
+
 @lru_cache(maxsize=8)
 def environment(extra_path: str | None = None) -> "jinja2.Environment":
     import jinja2
@@ -38,6 +45,7 @@ def environment(extra_path: str | None = None) -> "jinja2.Environment":
     )
     env.filters["shquote"] = shell_quote
     env.filters["shjoin"] = shell_join
+    env.filters["toml"] = toml_value
     return env
 
 

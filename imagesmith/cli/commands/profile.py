@@ -92,3 +92,23 @@ def list_profiles() -> int:
     for path in sorted(user_profile_dir().glob("*.toml")):
         print(f"{path.stem}\tuser\t{path}")
     return 0
+
+
+@profile_app.command("detect")
+def detect(
+    profile: Optional[str] = PROFILE_OPTION,
+    from_file: Optional[Path] = typer.Option(None, "--from", help="Saved output of `nvidia-smi "
+                                             "--query-gpu=name,driver_version,compute_cap --format=csv` "
+                                             "(default: run nvidia-smi here)."),
+    group: Optional[str] = typer.Option(None, "--group", help="Node group to set (default: the one with this GPU)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Profile file to write or update "
+                                          "(default: <user profiles>/<profile>-detected.toml)."),
+) -> int:
+    """Record a node group's real GPU and driver (driver_source = "detected") in a user profile
+    that extends the current one.
+
+    Example: imagesmith profile detect --from g131-smi.csv --group G131-G144
+    """
+    from imagesmith.services.detect import detect_profile
+
+    return detect_profile(profile, from_file, group, output)

@@ -1,0 +1,75 @@
+"""`imagesmith build DIR|BUNDLE`: lint, build through the engine, optionally push."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from imagesmith.cli.app import app
+from imagesmith.cli.options import PROFILE_OPTION
+
+
+def parse_build_args(items: list[str]) -> dict[str, str]:
+    from imagesmith.core.errors import UsageError
+
+    out: dict[str, str] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--build-arg {item!r} is not KEY=VALUE")
+        out[key] = value
+    return out
+
+
+@app.command()
+def build(
+    source: Path = typer.Argument(..., help="The build folder (holding Dockerfile) or a request bundle (.tar.gz)."),
+    tag: Optional[str] = typer.Option(None, "--tag", "-t", help="Image name. Default: <registry>/<folder name>:latest."),
+    network: Optional[str] = typer.Option(None, "--network", help="host or default. Default: the profile's build.network."),
+    no_lint: bool = typer.Option(False, "--no-lint", help="Build even when lint finds errors."),
+    push: bool = typer.Option(False, "--push", help="Push the image to the profile's registry afterwards."),
+    build_arg: List[str] = typer.Option([], "--build-arg", help="KEY=VALUE, repeatable."),
+    fmt: str = typer.Option("text", "--format", help="text or json (JSON lines of progress events, then a result)."),
+    profile: Optional[str] = PROFILE_OPTION,
+) -> int:
+    """Lint and build an image request locally, the way the admins will.
+
+    The full log is saved beside the folder as <folder>.build.log.
+
+    Example: imagesmith build ./dockertmp -t bit:5000/me/tools:1 --push
+    """
+    from imagesmith.core.errors import UsageError
+    from imagesmith.core.profile import select_profile
+    from imagesmith.progress import make_progress
+    from imagesmith.services.build import BuildFailed, build_folder
+
+    if fmt not in ("text", "json"):
+        raise UsageError(f"unknown --format {fmt!r}", hint="use text or json")
+    if network not in (None, "host", "default"):
+        raise UsageError(f"unknown --network {network!r}", hint="use host or default")
+    args = parse_build_args(build_arg)
+    prof = select_profile(profile, source)
+    progress = make_progress(fmt)
+    try:
+        result = build_folder(source, tag=tag, profile=prof, network=network, build_args=args,
+                              lint=not no_lint, push=push, progress=progress)
+    except BuildFailed as exc:
+        res = exc.result
+        progress.finish(False, res.to_dict())
+        if fmt == "text":
+            for f in res.lint_findings:
+                sys.stderr.write(f"{f['code']} {f['severity']} line {f['line']}: {f['message']}\n")
+            sys.stderr.write(f"imagesmith: {exc.message}\n")
+            if res.failure is not None:
+                sys.stderr.write(f"full log: {res.log_path}\n")
+        return 1
+    progress.finish(True, result.to_dict())
+    if fmt == "text":
+        sys.stdout.write(f"built {result.tag} ({(result.image_id or '')[:19]}) in "
+                         f"{result.duration:.1f}s; log: {result.log_path}\n")
+        if result.pushed:
+            sys.stdout.write(f"pushed {result.pushed} ({result.digest})\n")
+    return 0

@@ -1,0 +1,131 @@
+"""Stacks of the profile's catalog images and of `nvidia/cuda:*` tags (no engine needed)."""
+
+from __future__ import annotations
+
+import re
+
+from packaging.version import Version
+
+from imagesmith.compat import knowledge as K
+from imagesmith.compat.stack import Framework, GpuStack
+from imagesmith.core.profile import CatalogImage
+
+# nvidia/cuda:<X.Y[.Z]>[-cudnn<N>]-<base|runtime|devel>[-<os>] and the bare <X.Y[.Z]> of old tags.
+_CUDA_TAG = re.compile(
+    r"^(?P<cuda>\d+\.\d+(?:\.\d+)?)(?:-cudnn(?P<cudnn>\d+))?(?:-(?P<flavour>base|runtime|devel))?"
+    r"(?:-(?P<os>[a-z]+[\d.]*))?$"
+)
+NVIDIA_CUDA_REPOS = ("nvidia/cuda", "docker.io/nvidia/cuda", "nvcr.io/nvidia/cuda")
+
+
+def parse_cuda_tag(ref: str) -> dict[str, str | None] | None:
+    """`nvidia/cuda:9.0-cudnn7-devel-ubuntu16.04` -> cuda 9.0, cudnn 7, flavour devel, os ubuntu16.04."""
+    from imagesmith.core.profile import split_image_ref
+
+    repo, tag = split_image_ref(ref)
+    if repo.lower() not in NVIDIA_CUDA_REPOS or not tag:
+        return None
+    m = _CUDA_TAG.match(tag)
+    return m.groupdict() if m else None
+
+
+_BRANDS = (
+    "tesla",
+    "unknown",
+    "nvidia",
+    "nvidiartx",
+    "geforce",
+    "geforcertx",
+    "quadro",
+    "quadrortx",
+    "titan",
+    "titanrtx",
+)
+
+
+def _branch_clauses(brands: tuple[str, ...], branches: tuple[int, ...]) -> str:
+    return " ".join(f"brand={b},driver>={r},driver<{r + 1}" for r in branches for b in brands)
+
+
+def require_for_cuda(cuda: str) -> str:
+    """The NVIDIA_REQUIRE_CUDA that current official `nvidia/cuda` tags of this release carry
+    (NV-cuda-mirror history, cuda-compat.md §4b): plain `cuda>=X.Y` before 10.0, Tesla-only
+    R384/R410/R418/R450/R470 clauses for 10.x-11.5, every brand on R470 and later from 11.6."""
+    mm = K.major_minor(cuda)
+    v = Version(mm)
+    head = f"cuda>={mm}"
+    if v < Version("10.0"):
+        return head
+    if v < Version("11.0"):
+        return f"{head} {_branch_clauses(('tesla',), (384, 410))}"
+    if v < Version("11.3"):
+        return f"{head} {_branch_clauses(('tesla',), (418,))}"
+    if v < Version("11.4"):
+        return f"{head} {_branch_clauses(('tesla',), (418,))} driver>=450"
+    if v < Version("11.6"):
+        return f"{head} {_branch_clauses(('tesla',), (418, 450, 470))}"
+    later = tuple(
+        b
+        for b in (510, 515, 520, 525, 535, 545, 550, 555, 560, 565, 570)
+        if min_driver_major(mm) > b
+    )
+    return f"{head} {_branch_clauses(('tesla',), (450,))} {_branch_clauses(_BRANDS, (470, *later))}".strip()
+
+
+def min_driver_major(cuda: str) -> int:
+    need = K.min_driver_for(cuda)
+    return Version(need.value).major if need else 0
+
+
+def stack_from_cuda_tag(ref: str) -> GpuStack | None:
+    tag = parse_cuda_tag(ref)
+    if tag is None:
+        return None
+    cuda = tag["cuda"] or ""
+    stack = GpuStack(cuda=cuda, base_image=ref, cuda_source=f"tag of {ref}")
+    if tag["cudnn"]:
+        stack.cudnn = tag["cudnn"]
+        stack.cudnn_source = f"tag of {ref}"
+    stack.cuda_compat = Version(K.major_minor(cuda)) >= Version("10.0")
+    stack.has_nvcc = tag["flavour"] == "devel"
+    stack.nvidia_require = require_for_cuda(cuda)
+    stack.assumed.append(
+        f"{ref}: NVIDIA_REQUIRE_CUDA as current official tags of CUDA {K.major_minor(cuda)} set it"
+    )
+    stack.evidence.append(f"CUDA {cuda} from the nvidia/cuda tag {ref}")
+    return stack
+
+
+def stack_from_catalog(image: CatalogImage) -> GpuStack:
+    env = dict(image.env)
+    stack = GpuStack(
+        cuda=image.cuda or env.get("CUDA_VERSION"),
+        cudnn=image.cudnn or env.get("CUDNN_VERSION"),
+        base_image=image.name,
+        catalog_image=image.name,
+        env=env,
+        nvidia_require=env.get("NVIDIA_REQUIRE_CUDA"),
+    )
+    stack.cuda_source = f"catalog entry {image.name}" if stack.cuda else ""
+    stack.cudnn_source = f"catalog entry {image.name}" if stack.cudnn else ""
+    base_tag = parse_cuda_tag(image.base) if image.base else None
+    if base_tag:
+        stack.cuda_compat = Version(K.major_minor(base_tag["cuda"] or "0.0")) >= Version("10.0")
+        stack.has_nvcc = base_tag["flavour"] == "devel"
+    for name, ver in image.packages.items():
+        if K.package_build(name, ver) is not None:
+            variant = _catalog_variant(name, stack.cuda)
+            stack.frameworks.append(
+                Framework(name, ver, None, variant, source=f"catalog {image.name}")
+            )
+    for item in image.assumed:
+        stack.assumed.append(f"{image.name}: {item} (catalog says assumed)")
+    stack.evidence.append(f"profile catalog entry {image.name}")
+    return stack
+
+
+def _catalog_variant(name: str, cuda: str | None) -> str | None:
+    """A catalog torch was installed as the wheel matching the image's CUDA (deepo: cu90)."""
+    if K.normalise(name) != "torch" or not cuda:
+        return None
+    return "cu" + K.major_minor(cuda).replace(".", "")

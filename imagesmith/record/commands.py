@@ -1,0 +1,201 @@
+"""What a recorded command line is: a package install to pin, an editor session, a read-only look."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+EDITORS = frozenset({"vi", "vim", "nvim", "view", "nano", "pico", "emacs", "joe", "mcedit", "micro", "ne", "jed"})
+READ_ONLY = frozenset({
+    "ls", "ll", "la", "cat", "less", "more", "head", "tail", "grep", "egrep", "fgrep", "which", "type",
+    "pwd", "env", "printenv", "history", "man", "top", "htop", "ps", "df", "du", "free", "id", "whoami",
+    "uname", "date", "file", "stat", "tree", "nvidia-smi", "clear", "true", "false", "echo", "printf",
+    "wc", "sort", "uniq", "diff", "cmp", "md5sum", "sha256sum", "locale", "hostname", "lscpu", "lsb_release",
+    "apt-cache", "dpkg-query", "whereis", "realpath", "readlink", "basename", "dirname", "sleep", "test", "[",
+})
+SHELL_STATE = frozenset({"cd", "pushd", "popd", "export", "unset", "source", ".", "alias", "unalias", "set",
+                         "shopt", "declare", "typeset", "local", "exit", "logout", "hash", "ulimit", "umask"})
+PIP_VALUE_OPTIONS = frozenset({
+    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
+    "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--upgrade-strategy",
+    "--platform", "--python-version", "--implementation", "--abi", "--no-binary", "--only-binary",
+    "--progress-bar", "--trusted-host", "--src", "--cache-dir", "--log", "--config-settings", "-C",
+})
+APT_VALUE_OPTIONS = frozenset({"-o", "--option", "-t", "--target-release", "-c", "--config-file"})
+_SPLIT = re.compile(r"\s*(?:&&|;)\s*")
+
+
+_REDIRECT = re.compile(r"(?:^|[\s;&|(])(?:[0-9]|&)?>>?\|?\s*(['\"]?)([^\s;&|<>'\"()]+)\1")
+WRITE_REDIRECTS = frozenset({">", ">>", ">|", "&>", "&>>"})
+
+
+def _parse(cmd: str) -> list[Any] | None:
+    import bashlex
+
+    try:
+        return list(bashlex.parse(cmd))
+    except Exception:  # noqa: BLE001 - bashlex raises several error types on shell it does not know
+        return None
+
+
+def split_list(cmd: str) -> list[str]:
+    """`a && b; c` -> ["a", "b", "c"], quote-aware when bashlex can read the line."""
+    nodes = _parse(cmd)
+    if nodes and len(nodes) == 1:
+        node = nodes[0]
+        if node.kind == "list":
+            return [cmd[p.pos[0]:p.pos[1]] for p in node.parts if p.kind != "operator"]
+        return [cmd[node.pos[0]:node.pos[1]]]
+    return [p for p in _SPLIT.split(cmd.strip()) if p]
+
+
+def words(cmd: str) -> list[str] | None:
+    """The words of one simple command, redirections left out (None when it is not one)."""
+    nodes = _parse(cmd)
+    if nodes and len(nodes) == 1 and nodes[0].kind == "command":
+        return [p.word for p in nodes[0].parts if p.kind == "word"]
+    try:
+        return shlex.split(cmd, comments=True)
+    except ValueError:
+        return None
+
+
+def written_paths(cmd: str, cwd: str) -> set[str]:
+    """Files a command line writes through a redirection or `tee` (absolute, normalised)."""
+    import bashlex
+
+    targets: list[str] = []
+    nodes = _parse(cmd)
+    if nodes is not None:
+        class Visitor(bashlex.ast.nodevisitor):  # type: ignore[misc]
+            def visitredirect(self, node: Any, input: Any, type: str, output: Any, heredoc: Any) -> None:
+                if type in WRITE_REDIRECTS and hasattr(output, "word"):
+                    targets.append(output.word)
+
+            def visitcommand(self, node: Any, parts: list[Any]) -> None:
+                argv = [p.word for p in parts if p.kind == "word"]
+                if argv and PurePosixPath(argv[0]).name == "tee":
+                    targets.extend(a for a in argv[1:] if not a.startswith("-"))
+
+        for node in nodes:
+            Visitor().visit(node)
+    else:  # bashlex cannot read it (e.g. a quoted heredoc delimiter): the first line's redirections
+        targets = [m.group(2) for m in _REDIRECT.finditer(cmd.splitlines()[0] if cmd else "")]
+    out = set()
+    for target in targets:
+        if "$" in target or "*" in target or target.startswith(("/dev/", "&")):
+            continue
+        out.add(posixpath.normpath(posixpath.join(cwd, target)))
+    return out
+
+
+def _strip_prefixes(argv: list[str]) -> list[str]:
+    """Drop `sudo`, `env A=1`, `VAR=x` prefixes."""
+    while argv:
+        head = argv[0]
+        if head in ("sudo", "env", "command", "time", "nohup") or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", head):
+            argv = argv[1:]
+            continue
+        if head.startswith("-") and len(argv) > 1:  # options of sudo/env
+            argv = argv[1:]
+            continue
+        break
+    return argv
+
+
+def program(cmd: str) -> str | None:
+    argv = words(cmd)
+    if not argv:
+        return None
+    argv = _strip_prefixes(argv)
+    return PurePosixPath(argv[0]).name if argv else None
+
+
+def has_redirect_out(cmd: str) -> bool:
+    return bool(re.search(r"(?<![<>&0-9])>>?(?!&)|\btee\b|\s-i\b|--in-place", cmd))
+
+
+def is_editor(cmd: str) -> bool:
+    return program(cmd) in EDITORS
+
+
+def is_shell_state(cmd: str) -> bool:
+    """`cd`, `export`, `source` and friends, alone or chained only with each other."""
+    parts = split_list(cmd)
+    return bool(parts) and all(program(p) in SHELL_STATE for p in parts)
+
+
+def looks_read_only(cmd: str) -> bool:
+    """For journals without file-change data: a command that only looks at things."""
+    if has_redirect_out(cmd) or "\n" in cmd.strip():
+        return False
+    parts = split_list(cmd)
+    if not parts:
+        return True
+    for part in parts:
+        prog = program(part)
+        argv = _strip_prefixes(words(part) or [])
+        sub = argv[1] if len(argv) > 1 else ""
+        if prog in READ_ONLY or prog in SHELL_STATE:
+            continue
+        if prog in ("pip", "pip3") and sub in ("list", "show", "freeze", "--version", "search", "check"):
+            continue
+        if prog in ("apt", "apt-get") and sub in ("list", "search", "show", "policy", "update"):
+            continue
+        if prog == "dpkg" and sub in ("-l", "-L", "-s", "--list", "--status", "--listfiles"):
+            continue
+        if prog and prog.startswith("python") and sub in ("-V", "--version"):
+            continue
+        return False
+    return True
+
+
+@dataclass
+class Install:
+    manager: str  # apt | pip | conda
+    argv_head: list[str]  # e.g. ["python3", "-m", "pip", "install"]
+    options: list[str] = field(default_factory=list)
+    requirements: list[str] = field(default_factory=list)
+    update_first: bool = False
+
+
+def parse_install(cmd: str) -> Install | None:
+    """An apt, pip or conda install command (optionally `apt-get update && ...`), else None."""
+    parts = split_list(cmd)
+    update = False
+    if len(parts) == 2 and (words(parts[0]) or [""])[-1:] == ["update"] and program(parts[0]) in ("apt", "apt-get"):
+        update, parts = True, parts[1:]
+    if len(parts) != 1 or "\n" in parts[0]:
+        return None
+    argv = _strip_prefixes(words(parts[0]) or [])
+    if not argv:
+        return None
+    prog = PurePosixPath(argv[0]).name
+    if prog in ("apt", "apt-get") and "install" in argv:
+        return _split_args(Install("apt", argv[:argv.index("install") + 1], update_first=update),
+                           argv[argv.index("install") + 1:], APT_VALUE_OPTIONS)
+    if re.fullmatch(r"pip[0-9.]*", prog) and len(argv) > 1 and argv[1] == "install":
+        return _split_args(Install("pip", argv[:2]), argv[2:], PIP_VALUE_OPTIONS)
+    if re.fullmatch(r"python[0-9.]*", prog) and argv[1:4] == ["-m", "pip", "install"]:
+        return _split_args(Install("pip", argv[:4]), argv[4:], PIP_VALUE_OPTIONS)
+    if prog in ("conda", "mamba", "micromamba") and len(argv) > 1 and argv[1] == "install":
+        return _split_args(Install("conda", argv[:2]), argv[2:], frozenset({"-c", "--channel", "-n", "--name", "-p", "--prefix"}))
+    return None
+
+
+def _split_args(inst: Install, args: list[str], value_options: frozenset[str]) -> Install:
+    take_value = False
+    for arg in args:
+        if take_value:
+            inst.options.append(arg)
+            take_value = False
+        elif arg.startswith("-"):
+            inst.options.append(arg)
+            take_value = arg in value_options
+        else:
+            inst.requirements.append(arg)
+    return inst

@@ -1,0 +1,427 @@
+"""Journal (+ file changes + package snapshots) -> a Dockerfile plan. Pure: no engine access.
+
+Decisions, in order: failed commands and editor sessions are dropped; a command that changed
+nothing (no birth/change time of a non-noise path inside its run; without change data, a
+read-only looking command) is dropped; `cd` becomes WORKDIR and `export` becomes ENV; apt
+installs merge into one pinned RUN, pip/conda installs are pinned to what was installed;
+paths whose last change no kept command explains are copied with COPY (or recreated as a
+symlink / directory / deletion) at the point in time they changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from bisect import bisect_right
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from imagesmith.record.changes import PathChange
+from imagesmith.record.commands import (
+    Install,
+    is_editor,
+    is_shell_state,
+    looks_read_only,
+    parse_install,
+    written_paths,
+)
+from imagesmith.record.journal import Command, Journal
+from imagesmith.record.noise import is_noise
+from imagesmith.record.secrets import secret_reason
+from imagesmith.record.snapshots import PackageSnapshot, changed_packages, normalize_pip_name
+
+# Kernel file times can lag the shell's clock by a tick; widen each command's run by this.
+SLACK_US = 20_000
+FILES_DIR = "files"
+UNSEEN = ("files changed outside recorded commands (editors, docker cp, downloads) cannot be seen "
+          "without the session container; check the build")
+LAST = 1 << 62  # sorts after every step of the session
+
+
+@dataclass
+class BaseInfo:
+    ref: str
+    env: dict[str, str] = field(default_factory=dict)
+    workdir: str = "/"
+    image_id: str | None = None
+    repo_digests: list[str] = field(default_factory=list)
+    has_bash: bool = True
+
+
+@dataclass
+class Fetched:
+    """A path read out of the session container: content for files, target for links."""
+
+    kind: str  # f | l | d
+    data: bytes = b""
+    link: str = ""
+    mode: int = 0o644
+
+
+@dataclass
+class Step:
+    time_us: int
+    kind: str  # run | env | copy | note
+    text: str
+    source: str = ""  # what in the session it comes from
+
+
+@dataclass
+class Plan:
+    dockerfile: str
+    files: dict[str, Fetched]  # build-folder relative path -> content
+    kept: list[dict[str, object]]
+    dropped: list[dict[str, object]]
+    copied: list[str]
+    secrets_left_out: list[dict[str, str]]
+    unseen: list[str]  # journal-only: what could not be checked
+    warnings: list[str]
+
+    def summary(self) -> dict[str, object]:
+        return {"kept": self.kept, "dropped": self.dropped, "copied": self.copied,
+                "secrets_left_out": self.secrets_left_out, "unseen": self.unseen, "warnings": self.warnings}
+
+
+@dataclass
+class _Kept:
+    command: Command
+    install: Install | None
+    touched: set[str] = field(default_factory=set)
+
+
+def build_plan(
+    journal: Journal,
+    base: BaseInfo,
+    *,
+    changes: list[PathChange] | None,
+    start: PackageSnapshot | None,
+    end: PackageSnapshot | None,
+    fetch: Callable[[str], Fetched | None] | None = None,
+    include_secrets: bool = False,
+    header: str = "",
+) -> Plan:
+    commands = sorted(journal.commands, key=lambda c: (c.t_start_us, c.n))
+    if changes is not None:
+        changes = [c for c in changes if not is_noise(c.path)]
+    timed = bool(changes) and any(c.ctime_us for c in changes or [])
+    # Changes are known but not when they happened (no GNU stat) and nothing was journaled
+    # (no bash): every changed file is copied.
+    blind = changes is not None and not timed and not commands
+    touched = _attribute(commands, changes or []) if timed else {}
+    kept: list[_Kept] = []
+    dropped: list[dict[str, object]] = []
+    present = {c.path for c in changes or [] if c.kind != "D"}
+    for index, cmd in enumerate(commands):
+        if timed and index not in touched and written_paths(cmd.cmd, cmd.cwd_before) & present:
+            # Wrote a file that a later command replaced: the later one needs it first.
+            touched[index] = written_paths(cmd.cmd, cmd.cwd_before) & present
+        reason = _drop_reason(cmd, touched.get(index), timed)
+        if reason:
+            dropped.append({"n": cmd.n, "cmd": cmd.cmd, "reason": reason})
+        else:
+            kept.append(_Kept(cmd, parse_install(cmd.cmd), touched.get(index, set())))
+    warnings: list[str] = []
+    if journal.skipped_lines:
+        warnings.append(f"{journal.skipped_lines} unreadable journal line(s) skipped (a killed shell?)")
+    steps: list[Step] = []
+    steps += _env_steps(commands, journal.base_env)
+    steps += _run_steps(kept, base, start, end, changes or [], warnings)
+    files: dict[str, Fetched] = {}
+    copied: list[str] = []
+    secrets: list[dict[str, str]] = []
+    if timed or blind:
+        steps += _unexplained_steps(kept, changes or [], fetch, include_secrets,
+                                    files, copied, secrets, warnings)
+    steps += _version_env_steps(base, commands, start, end)
+    unseen = [] if timed or blind else [UNSEEN]
+    text = _render(base, steps, header)
+    return Plan(text, files, [{"n": k.command.n, "cmd": k.command.cmd} for k in kept], dropped,
+                copied, secrets, unseen, warnings)
+
+
+# -- attribution -----------------------------------------------------------------------------
+
+def _attribute(commands: list[Command], changes: list[PathChange]) -> dict[int, set[str]]:
+    """Command index -> non-noise paths born or changed during its run."""
+    starts = [c.t_start_us - SLACK_US for c in commands]
+    out: dict[int, set[str]] = {}
+    parents_of_deleted = {str(PurePosixPath(c.path).parent) for c in changes if c.kind == "D"}
+    for change in changes:
+        if change.ftype == "d" and change.kind == "C" and change.path not in parents_of_deleted:
+            continue  # an existing folder whose entries changed: the entries are the evidence
+        for t in (change.btime_us, change.ctime_us):
+            index = _command_at(commands, starts, t)
+            if index is not None:
+                out.setdefault(index, set()).add(change.path)
+    return out
+
+
+def _command_at(commands: list[Command], starts: list[int], t: int | None) -> int | None:
+    if not t:
+        return None
+    index = bisect_right(starts, t) - 1
+    if index >= 0 and t <= commands[index].t_end_us + SLACK_US:
+        return index
+    return None
+
+
+def _drop_reason(cmd: Command, touched: set[str] | None, timed: bool) -> str | None:
+    if cmd.status != 0:
+        return f"failed (exit {cmd.status})"
+    if is_editor(cmd.cmd):
+        return "editor session: its file changes are copied instead"
+    if is_shell_state(cmd.cmd):
+        return "shell state only (cwd/environment are carried as WORKDIR/ENV)"
+    if timed:
+        return None if touched else "changed nothing in the image"
+    return "looks read-only" if looks_read_only(cmd.cmd) else None
+
+
+# -- steps -------------------------------------------------------------------------------------
+
+def _env_steps(commands: list[Command], base_env: dict[str, str]) -> list[Step]:
+    steps = []
+    current = dict(base_env)
+    for cmd in commands:
+        changes = {k: v for k, v in cmd.env.items() if current.get(k) != v}
+        current.update({k: v for k, v in changes.items() if v is not None})
+        for k, v in changes.items():
+            if v is None:
+                current.pop(k, None)
+        if changes:
+            steps.append(Step(cmd.t_end_us, "env", _env_instruction(changes), f"#{cmd.n}"))
+    return steps
+
+
+def _env_instruction(values: dict[str, str | None]) -> str:
+    pairs = []
+    for name, value in values.items():
+        escaped = (value or "").replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("\n", "\\n")
+        pairs.append(f'{name}="{escaped}"')
+    return "ENV " + " ".join(pairs)
+
+
+def _run_steps(kept: list[_Kept], base: BaseInfo, start: PackageSnapshot | None,
+               end: PackageSnapshot | None, changes: list[PathChange], warnings: list[str]) -> list[Step]:
+    steps: list[Step] = []
+    cwd = base.workdir or "/"
+    apt_group: list[_Kept] = []
+    groups: list[list[_Kept]] = []
+    for item in kept:
+        if item.install and item.install.manager == "apt":
+            if not apt_group:
+                groups.append(apt_group)
+            apt_group.append(item)
+        elif _touches_apt_sources(item):
+            apt_group = []
+    apt_new = changed_packages(start, end, "dpkg") if end else {}
+    emitted_groups: set[int] = set()
+    for item in kept:
+        cmd = item.command
+        if cmd.cwd_before != cwd and not (item.install and item.install.manager == "apt"):
+            steps.append(Step(cmd.t_start_us, "run", f"WORKDIR {cmd.cwd_before}", f"#{cmd.n}"))
+            cwd = cmd.cwd_before
+        if item.install and item.install.manager == "apt":
+            group = next(g for g in groups if item in g)
+            if id(group) in emitted_groups:
+                continue
+            emitted_groups.add(id(group))
+            text = _apt_run(group, apt_new, end, first=len(emitted_groups) == 1, all_groups=len(groups))
+            steps.append(Step(cmd.t_start_us, "run", text, ",".join(f"#{g.command.n}" for g in group)))
+        elif item.install and item.install.manager in ("pip", "conda"):
+            text = _pinned_install(item, start, end, changes, warnings)
+            steps.append(Step(cmd.t_start_us, "run", text, f"#{cmd.n}"))
+        else:
+            steps.append(Step(cmd.t_start_us, "run", _run_instruction(cmd.cmd, base.has_bash), f"#{cmd.n}"))
+    if cwd != (base.workdir or "/"):
+        steps.append(Step(LAST, "run", f"WORKDIR {base.workdir or '/'}", "the base image's own"))
+    return steps
+
+
+def _touches_apt_sources(item: _Kept) -> bool:
+    if any(p.startswith("/etc/apt/") for p in item.touched):
+        return True
+    return bool(re.search(r"sources\.list|apt-key|add-apt-repository|/etc/apt/", item.command.cmd))
+
+
+def _apt_run(group: list[_Kept], apt_new: dict[str, str], end: PackageSnapshot | None, *,
+             first: bool, all_groups: int) -> str:
+    names: list[str] = []
+    for item in group:
+        assert item.install is not None
+        for req in item.install.requirements:
+            name = re.split(r"[=/]", req, maxsplit=1)[0]
+            if name not in names:
+                names.append(name)
+    # Every package the session's apt runs installed (dependencies and recommends too), pinned,
+    # so that --no-install-recommends still reproduces the session.
+    if first or all_groups == 1:
+        names += sorted(n for n in apt_new if n not in names)
+    installed = end.dpkg if end else {}
+    pinned = [f"{n}={installed[n]}" if n in installed else n for n in names]
+    return ("RUN apt-get update && apt-get install -y --no-install-recommends "
+            + " ".join(shlex.quote(p) for p in pinned) + " && rm -rf /var/lib/apt/lists/*")
+
+
+_DIST_INFO = re.compile(r"/(?:site|dist)-packages/([^/]+?)-([^-/]+)\.(?:dist|egg)-info$")
+
+
+def _pinned_install(item: _Kept, start: PackageSnapshot | None, end: PackageSnapshot | None,
+                    changes: list[PathChange], warnings: list[str]) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    inst = item.install
+    assert inst is not None
+    installed = end.manager(inst.manager) if end else {}
+    pins: list[str] = []
+    named: set[str] = set()
+    for raw in inst.requirements:
+        if inst.manager == "conda":
+            name = re.split(r"[=<>! ]", raw, maxsplit=1)[0]
+            named.add(name)
+            pins.append(f"{name}={installed[name]}" if name in installed else raw)
+            continue
+        try:
+            req = Requirement(raw)
+        except InvalidRequirement:
+            pins.append(raw)  # a path, URL or archive: kept as typed
+            continue
+        key = normalize_pip_name(req.name)
+        named.add(key)
+        if req.url or key not in installed:
+            pins.append(raw)
+            if key not in installed and not req.url:
+                warnings.append(f"{raw}: not found in the final pip list; left unpinned")
+            continue
+        extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+        marker = f"; {req.marker}" if req.marker else ""
+        pins.append(f"{req.name}{extras}=={installed[key]}{marker}")
+    if inst.manager == "pip" and end:
+        # Dependencies this command installed, pinned too (their dist-info was born during it).
+        new = changed_packages(start, end, "pip")
+        for path in sorted(item.touched):
+            m = _DIST_INFO.search(path)
+            if m:
+                key = normalize_pip_name(m.group(1))
+                if key in new and key not in named:
+                    named.add(key)
+                    pins.append(f"{key}=={new[key]}")
+    options = list(inst.options)
+    if inst.manager == "pip" and "--no-cache-dir" not in options:
+        options.insert(0, "--no-cache-dir")
+    if inst.manager == "conda" and "-y" not in options and "--yes" not in options:
+        options.insert(0, "-y")
+    return "RUN " + shlex.join([*inst.argv_head, *options, *pins])
+
+
+def _run_instruction(cmd: str, bash: bool) -> str:
+    text = cmd.strip()
+    if "\n" in text:
+        # A multi-line command (heredoc, loop): the exec form keeps its newlines exactly.
+        shell = ["/bin/bash", "-c"] if bash else ["/bin/sh", "-c"]
+        return "RUN " + json.dumps([*shell, text + "\n"], ensure_ascii=False)
+    return "RUN " + text
+
+
+def _unexplained_steps(
+    kept: list[_Kept], changes: list[PathChange],
+    fetch: Callable[[str], Fetched | None] | None, include_secrets: bool,
+    files: dict[str, Fetched], copied: list[str], secrets: list[dict[str, str]], warnings: list[str],
+) -> list[Step]:
+    """Paths whose last change no kept command explains, recreated at the time they changed."""
+    kept_runs = [(k.command.t_start_us - SLACK_US, k.command.t_end_us + SLACK_US) for k in kept]
+
+    def explained(t: int | None) -> bool:
+        return t is not None and any(a <= t <= b for a, b in kept_runs)
+
+    by_path = {c.path: c for c in changes}
+    changed_below = {str(PurePosixPath(c.path).parent) for c in changes}
+    steps: list[Step] = []
+    copies: list[tuple[int, str, PathChange]] = []
+    for change in changes:
+        if change.kind == "D":
+            parent = by_path.get(str(PurePosixPath(change.path).parent))
+            t = parent.ctime_us if parent else None
+            if not explained(t):
+                steps.append(Step(t or 0, "run", f"RUN rm -rf {shlex.quote(change.path)}", "deleted outside recorded commands"))
+            continue
+        if explained(change.ctime_us):
+            continue
+        t = change.ctime_us or 0
+        if change.ftype == "d":
+            if change.kind == "A" and change.path not in changed_below:
+                mode = f"-m {change.mode:o} " if change.mode is not None else ""
+                steps.append(Step(t, "run", f"RUN mkdir -p {mode}{shlex.quote(change.path)}", "directory made outside recorded commands"))
+            continue
+        if change.ftype not in ("f", "l") and not (change.ftype is None and change.path not in changed_below):
+            continue  # type unknown (no stat in the image): leaves are read out, folders skipped
+        copies.append((t, change.path, change))
+    for t, path, change in sorted(copies):
+        got = fetch(path) if fetch else None
+        if got is None and change.ftype is None:
+            continue
+        if got is None:
+            warnings.append(f"{path}: changed outside recorded commands but could not be read out")
+            continue
+        if got.kind == "l":
+            steps.append(Step(t, "run", f"RUN ln -sfn {shlex.quote(got.link)} {shlex.quote(path)}", "symlink made outside recorded commands"))
+            continue
+        reason = secret_reason(path, got.data)
+        if reason and not include_secrets:
+            secrets.append({"path": path, "reason": reason})
+            continue
+        rel = f"{FILES_DIR}{path}"
+        files[rel] = got
+        copied.append(path)
+        chown = f"--chown={change.uid}:{change.gid} " if change.uid or change.gid else ""
+        steps.append(Step(t, "copy", f"COPY {chown}{_json_or_plain(rel)} {_json_or_plain(path)}",
+                          "changed outside recorded commands"))
+    return steps
+
+
+def _json_or_plain(path: str) -> str:
+    return path if re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", path) else json.dumps(path)
+
+
+def _version_env_steps(base: BaseInfo, commands: list[Command],
+                       start: PackageSnapshot | None, end: PackageSnapshot | None) -> list[Step]:
+    """Base-image ENV that state a software version the session changed, updated (no IS301)."""
+    from imagesmith.analysis.versions import consistent, tracker_for_env
+
+    if not end:
+        return []
+    set_by_user = {k for c in commands for k in c.env}
+    changed = {m: changed_packages(start, end, m) for m in ("pip", "conda", "dpkg")}
+    updates: dict[str, str] = {}
+    for name, declared in base.env.items():
+        tracker = tracker_for_env(name) if name not in set_by_user else None
+        if tracker is None:
+            continue
+        found = [v for n, v in changed["pip"].items()
+                 if any(n == p or (p.endswith("*") and n.startswith(p[:-1])) for p in tracker.pip)]
+        found += [v for n, v in changed["conda"].items() if n in tracker.conda]
+        if tracker.apt:
+            found += [_upstream(v) for n, v in changed["dpkg"].items() if re.fullmatch(tracker.apt, n)]
+        if found and not consistent(found[0], declared):
+            updates[name] = found[0]
+    return [Step(LAST, "env", _env_instruction(dict(updates)), "base version ENV updated")] if updates else []
+
+
+def _upstream(version: str) -> str:
+    """dpkg `1:7.1.2.21-1+cuda9.0` -> `7.1.2.21`."""
+    return re.split(r"[-+~]", version.split(":")[-1])[0]
+
+
+# -- rendering ---------------------------------------------------------------------------------
+
+def _render(base: BaseInfo, steps: Iterable[Step], header: str) -> str:
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    lines.append(f"FROM {base.ref}")
+    if base.has_bash:
+        lines.append('SHELL ["/bin/bash", "-c"]')
+    order = {"env": 0, "run": 1, "copy": 1}
+    for step in sorted(steps, key=lambda s: (s.time_us, order.get(s.kind, 1))):
+        lines.append(step.text)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,32 @@
+"""GitHub Actions workflow commands (`::error file=...,line=...::message`)."""
+
+from __future__ import annotations
+
+from imagesmith.core.findings import Severity
+
+_KIND = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "notice",
+    Severity.STYLE: "notice",
+}
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def render_github(report: "LintReport") -> str:  # noqa: F821
+    out = []
+    for f in report.findings:
+        end = f",endLine={f.end_line}" if f.end_line and f.end_line > f.line else ""
+        title = _escape(f"{f.code} {f.name}", prop=True)
+        message = _escape(f.message + (f" (fix: {f.help})" if f.help else ""))
+        out.append(
+            f"::{_KIND[f.severity]} file={_escape(f.path, True)},line={f.line}{end},"
+            f"col={f.column},title={title}::{message}"
+        )
+    return "\n".join(out) + ("\n" if out else "")

@@ -1,0 +1,1 @@
+"""IS0xx: inputs that are not a buildable Dockerfile."""

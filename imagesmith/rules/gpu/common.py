@@ -1,0 +1,53 @@
+"""What the IS40x rules share: the Dockerfile's GpuStack and its issues per node group,
+computed once per parsed Dockerfile (cached on it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from imagesmith.compat.verdict import CAVEAT, FAIL, Issue, assess
+from imagesmith.core.findings import Severity
+from imagesmith.core.profile import Profile
+from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.rules.base import Hit
+
+
+def group_issues(parsed: ParsedDockerfile, profile: Profile) -> list[tuple[str, Issue]]:
+    """(group label, issue) for every failing or caveat issue on every node group."""
+    key = f"compat_issues:{id(profile)}"
+    cached = parsed.cache.get(key)
+    if cached is not None:
+        return cached
+    from imagesmith.compat.dockerstack import stack_from_parsed
+
+    stack = stack_from_parsed(parsed, profile, parsed.context_dir)
+    out = [
+        (f"{g.name} ({g.gpu}, driver {g.driver} {g.driver_source})", i)
+        for g in profile.node_groups
+        for i in assess(stack, g)
+        if i.kind in (FAIL, CAVEAT)
+    ]
+    parsed.cache[key] = out
+    return out
+
+
+def hits_for(
+    code: str, parsed: ParsedDockerfile, profile: Profile, help_text: str
+) -> Iterator[Hit]:
+    """One hit per distinct problem of rule `code`, naming the node groups it affects;
+    caveats and anything resting on uncertain data are warnings."""
+    default_line = parsed.stages[-1].line if parsed.stages else 1
+    merged: dict[tuple[str, str, int], list[str]] = {}
+    for label, issue in group_issues(parsed, profile):
+        if issue.code == code:
+            merged.setdefault((issue.message, issue.kind, issue.line or default_line), []).append(
+                label
+            )
+    for (message, kind, line), labels in merged.items():
+        yield Hit(
+            f"{message} [{'; '.join(labels)}]",
+            line=line,
+            help=help_text,
+            severity=None if kind == FAIL else Severity.WARNING,
+            data={"groups": labels, "kind": kind},
+        )

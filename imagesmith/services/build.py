@@ -1,0 +1,401 @@
+"""`imagesmith build`: lint, then build a folder (or a request bundle) through the engine.
+
+    result = build_folder(Path("dockertmp"), tag=None, profile=profile)
+
+The full log is written beside the build folder as `<folder>.build.log` (for a bundle,
+`<bundle name>.build.log` beside the bundle), never inside the build context. A failed step
+raises `BuildFailed` (a CheckFailed, exit 1) whose `.result.failure` names the Dockerfile
+line, the command, the exit code, the last log lines and the lint findings that explain it.
+Ctrl-C or SIGTERM removes the build's intermediate containers before unwinding.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import deque
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imagesmith.core.errors import CheckFailed, UserInputError
+from imagesmith.progress import NullProgress, ProgressSink
+
+if TYPE_CHECKING:
+    from imagesmith.core.findings import Finding
+    from imagesmith.core.profile import Profile
+    from imagesmith.engine import Engine
+    from imagesmith.parse.dockerfile import Instruction, ParsedDockerfile
+    from imagesmith.services.lint import LintReport
+
+TAIL_LINES = 30
+# Rules whose finding on the failed instruction usually *is* the cause of the failure.
+EXPLAINING_RULES = ("IS105", "IS601")
+BUILD_LABEL = "org.imagesmith.built-by"
+_RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})")
+_LAYER_ID = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$")
+_NONZERO = re.compile(r"returned a non-zero code: (\d+)")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_ENGINE_NOISE = ("Removing intermediate container", " ---> ")
+_REPO_CHARS = re.compile(r"[^a-z0-9._-]+")
+
+
+@dataclass
+class FailedStep:
+    step: int | None
+    total: int | None
+    line: int | None
+    end_line: int | None
+    command: str
+    exit_code: int | None
+    message: str
+    tail: list[str]
+    explained_by: list[dict[str, Any]] = field(default_factory=list)
+
+    def render_text(self) -> str:
+        where = f"Dockerfile line {self.line}" if self.line else "the build"
+        if self.line and self.end_line and self.end_line > self.line:
+            where += f" (to line {self.end_line})"
+        out = [f"build failed at {where}"
+               + (f" (step {self.step}/{self.total})" if self.step else "") + ":",
+               f"  command: {self.command}" if self.command else "",
+               f"  exit code: {self.exit_code}" if self.exit_code is not None else "",
+               f"  engine said: {self.message.strip()}"]
+        if self.tail:
+            out.append(f"  last {len(self.tail)} log lines:")
+            out += [f"    | {line}" for line in self.tail]
+        for f in self.explained_by:
+            out.append(f"  likely cause: {f['code']} {f['name']} (line {f['line']}): {f['message']}")
+            if f.get("help"):
+                out.append(f"    fix: {f['help']}")
+        return "\n".join(line for line in out if line)
+
+
+@dataclass
+class BuildResult:
+    context: Path
+    tag: str
+    log_path: Path
+    image_id: str | None = None
+    steps: int = 0
+    duration: float = 0.0
+    pushed: str | None = None
+    digest: str | None = None
+    lint: dict[str, Any] | None = None
+    lint_findings: list[dict[str, Any]] = field(default_factory=list)
+    failure: FailedStep | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None and self.image_id is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["context"] = str(self.context)
+        out["log_path"] = str(self.log_path)
+        out["ok"] = self.ok
+        return out
+
+
+class BuildFailed(CheckFailed):
+    """Lint errors stopped the build, or a build step failed; `.result` has the details."""
+
+    def __init__(self, message: str, result: BuildResult):
+        super().__init__(message)
+        self.result = result
+
+
+# -- names and paths ---------------------------------------------------------------------
+
+
+def image_name(source: Path, profile: Profile) -> str:
+    """A repository name for a folder or bundle: its own name, or its parent's for the
+    cluster's generic folder name (`dockertmp`)."""
+    name = source.name
+    for suffix in (".tar.gz", ".tgz"):
+        name = name.removesuffix(suffix)
+    if name == profile.build.folder_name and source.resolve().parent.name:
+        name = source.resolve().parent.name
+    return _REPO_CHARS.sub("-", name.lower()).strip("-._") or "image"
+
+
+def default_tag(source: Path, profile: Profile) -> str:
+    """`<registry>/<image_name>:latest`."""
+    return f"{profile.registry}/{image_name(source, profile)}:latest"
+
+
+def log_path_for(source: Path) -> Path:
+    """`<parent>/<folder>.build.log` (bundle: `<parent>/<bundle stem>.build.log`)."""
+    source = source.resolve()
+    name = source.name
+    for suffix in (".tar.gz", ".tgz"):
+        name = name.removesuffix(suffix)
+    return source.parent / f"{name}.build.log"
+
+
+def _is_bundle(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    from imagesmith.bundle.reader import is_bundle
+
+    return is_bundle(path)
+
+
+# -- the build ---------------------------------------------------------------------------
+
+
+def build_folder(
+    context: Path,
+    *,
+    tag: str | None,
+    profile: Profile,
+    network: str | None = None,
+    build_args: dict[str, str] | None = None,
+    lint: bool = True,
+    push: bool = False,
+    progress: ProgressSink | None = None,
+    engine: Engine | None = None,
+) -> BuildResult:
+    """Build `context` (a build folder or a request bundle). Raises BuildFailed (exit 1)."""
+    progress = progress or NullProgress()
+    source = Path(context)
+    if not source.exists():
+        raise UserInputError("no such build folder or bundle", where=source,
+                             hint="pass the folder that holds the Dockerfile")
+    tag = tag or default_tag(source, profile)
+    with ExitStack() as stack:
+        folder = source
+        if _is_bundle(source):
+            from imagesmith.bundle.reader import extracted_bundle
+
+            progress.phase("extract", f"checking and extracting bundle {source.name}")
+            folder = stack.enter_context(extracted_bundle(source)).context_dir
+        elif not source.is_dir():
+            raise UserInputError("not a build folder or a request bundle (.tar.gz)", where=source)
+        dockerfile = folder / profile.build.dockerfile_name
+        if not dockerfile.is_file():
+            raise UserInputError(f"no file named {profile.build.dockerfile_name} in the build folder",
+                                 where=folder, hint="the cluster needs exactly this name")
+        result = BuildResult(context=source, tag=tag, log_path=log_path_for(source))
+        report = None
+        if lint:
+            progress.phase("lint", f"linting {dockerfile}")
+            report = _lint(folder, profile)
+            result.lint = report.summary()
+            if report.has_errors:
+                from imagesmith.services.lint import finding_json
+
+                result.lint_findings = [finding_json(f) for f in report.errors]
+                raise BuildFailed(f"lint found {len(report.errors)} error(s); fix them or pass "
+                                  "--no-lint to build anyway", result)
+            if report.findings:
+                progress.message(f"lint: {len(report.findings)} finding(s) below error level "
+                                 f"(`imagesmith lint {source}` lists them)")
+        if engine is None:
+            from imagesmith.engine import Engine
+
+            engine = stack.enter_context(Engine.connect())
+        _run_build(engine, folder, dockerfile, result, profile, network, build_args or {},
+                   progress, report)
+        if push:
+            _push(engine, result, profile, progress)
+        return result
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _lint(folder: Path, profile: Profile) -> LintReport:
+    from imagesmith.services.lint import LintOptions, lint_paths
+
+    return lint_paths([folder], profile, LintOptions())
+
+
+def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResult,
+               profile: Profile, network: str | None, build_args: dict[str, str],
+               progress: ProgressSink, report: LintReport | None) -> None:
+    from imagesmith import __version__
+    from imagesmith.parse.dockerfile import parse_dockerfile
+
+    parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8", errors="replace"),
+                              str(dockerfile))
+    network = network or profile.build.network
+    start = time.monotonic()
+    lines = _StepLines()
+    current: Instruction | None = None
+    step_no: int | None = None
+    total: int | None = None
+    progress.phase("build", f"building {result.tag} from {folder}")
+    part = result.log_path.with_name(result.log_path.name + ".part")
+    log = _open_log(part)
+    try:
+        events = engine.build(folder, tag=result.tag, dockerfile=profile.build.dockerfile_name,
+                              network_mode="host" if network == "host" else None,
+                              buildargs=build_args, labels={BUILD_LABEL: f"imagesmith {__version__}"})
+        for event in events:
+            if event.kind == "step":
+                step_no, total = event.step, event.total
+                current = _instruction_for(parsed, event.step)
+                lines.new_step()
+                log.write(event.text + "\n")
+                text = event.text.split(" : ", 1)[-1]
+                progress.step(event.step or 0, event.total or 0, text,
+                              current.line if current else None)
+            elif event.kind == "log":
+                text = _ANSI.sub("", event.text)
+                log.write(text)
+                shown = lines.feed(text)
+                if shown:
+                    progress.log("\n".join(shown) + "\n")
+            elif event.kind == "error":
+                log.write(f"ERROR: {event.text}\n")
+                result.failure = _failure(parsed, current, step_no, total, event.text,
+                                          event.error_detail, lines.tail(), folder, profile, report)
+            elif event.kind == "done":
+                result.image_id = event.image_id
+        result.steps = total or 0
+    except BaseException:
+        # Ctrl-C / SIGTERM (KeyboardInterrupt) or a lost connection: the daemon cancels the
+        # build when we go away, but remove the step's container ourselves and wait for it.
+        log.write("INTERRUPTED\n")
+        _remove_build_containers(engine, lines.running, lines.layers)
+        raise
+    finally:
+        result.duration = round(time.monotonic() - start, 3)
+        log.close()
+        os.replace(part, result.log_path)
+    if result.failure is not None:
+        raise BuildFailed(result.failure.render_text(), result)
+    if result.image_id is None:
+        result.image_id = engine.inspect_image(result.tag)["Id"]
+
+
+class _StepLines:
+    """Whole lines of the current step's output (chunks from the engine split lines
+    anywhere), plus the container and layer ids the builder announces."""
+
+    def __init__(self) -> None:
+        self.partial = ""
+        self.lines: deque[str] = deque(maxlen=TAIL_LINES)
+        self.running: list[str] = []
+        self.layers: set[str] = set()
+
+    def new_step(self) -> None:
+        self.partial = ""
+        self.lines.clear()
+
+    def feed(self, text: str) -> list[str]:
+        """Take a chunk; return the step's new whole lines (engine bookkeeping left out)."""
+        *complete, self.partial = (self.partial + text).split("\n")
+        new = []
+        for line in complete:
+            if m := _RUNNING_IN.match(line):
+                self.running.append(m.group(1))
+            elif m := _LAYER_ID.match(line):
+                self.layers.add(m.group(1))
+            elif line.strip() and not line.startswith(_ENGINE_NOISE):
+                new.append(line.rstrip())
+        self.lines.extend(new)
+        return new
+
+    def tail(self) -> list[str]:
+        return [*self.lines, self.partial.rstrip()][-TAIL_LINES:] if self.partial.strip() \
+            else list(self.lines)
+
+
+def _open_log(path: Path):  # type: ignore[no-untyped-def]
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise UserInputError(f"cannot write the build log: {exc.strerror}", where=path) from None
+
+
+def _instruction_for(parsed: ParsedDockerfile, step: int | None) -> Instruction | None:
+    """Step N of the legacy builder is the Nth instruction; steps past the end are the
+    LABEL the engine appends for our build labels."""
+    if step is None or not 1 <= step <= len(parsed.instructions):
+        return None
+    return parsed.instructions[step - 1]
+
+
+def _failure(parsed: ParsedDockerfile, ins: Instruction | None, step: int | None,
+             total: int | None, message: str, detail: dict[str, Any] | None, tail: list[str],
+             folder: Path, profile: Profile, report: LintReport | None) -> FailedStep:
+    code = (detail or {}).get("code")
+    m = _NONZERO.search(message)
+    exit_code = int(m.group(1)) if m else (int(code) if isinstance(code, int) and code else None)
+    command = " ".join(ins.original.split()) if ins else ""
+    return FailedStep(step, total, ins.line if ins else None, ins.end_line if ins else None,
+                      command, exit_code, message, tail,
+                      _explaining_findings(ins, folder, profile, report) if ins else [])
+
+
+def _explaining_findings(ins: Instruction, folder: Path, profile: Profile,
+                         report: LintReport | None) -> list[dict[str, Any]]:
+    """Lint findings (warning or worse) on the failed instruction, IS105/IS601 first."""
+    from imagesmith.core.errors import ImagesmithError
+    from imagesmith.core.findings import Severity
+    from imagesmith.services.lint import finding_json
+
+    if report is None:
+        try:
+            report = _lint(folder, profile)
+        except ImagesmithError:
+            return []
+    span = range(ins.line, ins.end_line + 1)
+    hits = [f for f in report.findings
+            if f.severity.rank >= Severity.WARNING.rank and any(n in span for n in _lines_of(f))]
+    hits.sort(key=lambda f: (f.code not in EXPLAINING_RULES, -f.severity.rank, f.line))
+    return [finding_json(f) for f in hits]
+
+
+def _lines_of(finding: Finding) -> set[int]:
+    """The lines a finding is about: its own span and line numbers in its data (IS105 points
+    at the ADD and names the later lines that use the archive in `used_on`)."""
+    lines = set(range(finding.line, (finding.end_line or finding.line) + 1))
+    for value in finding.data.values():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        lines.update(v for v in items if isinstance(v, int) and not isinstance(v, bool))
+    return lines
+
+
+def _remove_build_containers(engine: Engine, running: list[str], images: set[str],
+                             wait: float = 20.0) -> None:
+    """Remove containers of this build: the ones it said it runs, and any created from the
+    layers it produced (a step that started after we stopped reading)."""
+    def ours() -> list[str]:
+        found = []
+        for c in engine.api.containers(all=True):
+            cid, image = c["Id"], c.get("ImageID", "").removeprefix("sha256:")
+            if any(cid.startswith(r) for r in running) or any(image.startswith(i) for i in images):
+                found.append(cid)
+        return found
+
+    deadline = time.monotonic() + wait
+    while True:
+        left = ours()
+        if not left or time.monotonic() > deadline:
+            return
+        for cid in left:
+            engine.remove_container(cid)
+        time.sleep(0.3)
+
+
+def _push(engine: Engine, result: BuildResult, profile: Profile, progress: ProgressSink) -> None:
+    ref = result.tag
+    if not ref.startswith(profile.registry + "/"):
+        ref = f"{profile.registry}/{ref.rsplit('/', 1)[-1]}"
+        engine.tag(result.tag, ref)
+    progress.phase("push", f"pushing {ref}")
+    for event in engine.push(ref):
+        if event.kind == "error":
+            raise CheckFailed(f"push of {ref} failed: {event.text}",
+                              hint=f"is the registry {profile.registry} reachable and insecure-allowed?")
+        if event.kind == "progress" and event.total:
+            progress.transfer("push", event.layer or "", event.current or 0, event.total)
+        elif event.kind == "done":
+            result.digest = event.digest
+        elif event.text:
+            progress.log(f"{event.layer + ': ' if event.layer else ''}{event.text}\n")
+    result.pushed = ref
+

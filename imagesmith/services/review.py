@@ -1,0 +1,179 @@
+"""`imagesmith review`: what an admin needs to judge a request bundle, without trusting it.
+
+The bundle is checked member by member and extracted into a private temp folder (see
+imagesmith.bundle.reader); then everything is recomputed with the admin's profile, lint
+pragmas disabled. Nothing from the bundle is run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import imagesmith
+from imagesmith.bundle.facts import base_and_env, compat_dict, install_facts, lint_digest
+from imagesmith.bundle.reader import ReadLimits, extracted_bundle
+from imagesmith.core.errors import DockerfileParseError
+from imagesmith.core.profile import Profile
+
+Verdict = Literal["accept", "needs changes", "reject"]
+EXIT_CODES = {"accept": 0, "needs changes": 1, "reject": 1}
+
+
+@dataclass
+class ReviewReport:
+    bundle: str
+    profile: dict[str, str]
+    request: dict[str, Any]
+    files: list[dict[str, Any]]
+    claimed: dict[str, Any]  # what the requester's side recorded: tool, profile, forced, lint
+    base_image: dict[str, Any] = field(default_factory=dict)
+    env_changes: dict[str, Any] = field(default_factory=lambda: {"added": {}, "changed": {}})
+    lint: dict[str, Any] = field(default_factory=lambda: {"counts": {}, "findings": []})
+    compat: dict[str, Any] | None = None
+    installs: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {"packages": [], "downloads": [], "archives": []})
+    reject: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    request_text: str = ""
+
+    @property
+    def verdict(self) -> Verdict:
+        if self.reject:
+            return "reject"
+        return "needs changes" if self.changes else "accept"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "bundle": self.bundle, "verdict": self.verdict,
+            "reasons": self.reject + self.changes, "notes": self.notes,
+            "tool": {"name": "imagesmith", "version": imagesmith.__version__},
+            "profile": self.profile, "request": self.request, "files": self.files,
+            "claimed": self.claimed, "base_image": self.base_image,
+            "env_changes": self.env_changes, "lint": self.lint, "compat": self.compat,
+            "installs": self.installs, "request_text": self.request_text,
+        }
+
+
+def _judge(report: ReviewReport) -> None:
+    base = report.base_image
+    if base and not base.get("in_catalog"):
+        report.reject.append(f"base image {base.get('ref') or '(none)'} is not a cluster image "
+                             "in the profile's catalog")
+    errors = [f for f in report.lint["findings"] if f["severity"] == "error"]
+    if errors:
+        codes = ", ".join(sorted({f["code"] for f in errors}))
+        report.changes.append(f"{len(errors)} lint error(s) ({codes}), pragmas disabled")
+    groups = (report.compat or {}).get("groups", [])
+    failing = [g["name"] for g in groups if g.get("verdict") == "fails"]
+    if groups and len(failing) == len(groups):
+        report.reject.append("runs on no node group: " + ", ".join(failing))
+    elif failing:
+        report.changes.append("fails on node group(s) " + ", ".join(failing))
+    if report.compat is None:
+        report.notes.append("compat per node group not available in this imagesmith")
+    if report.claimed.get("forced"):
+        report.notes.append("the requester packaged it with --force despite lint errors")
+    claimed = (report.claimed.get("lint") or {}).get("counts", {}).get("error")
+    if isinstance(claimed, int) and claimed != len(errors):
+        report.notes.append(f"the bundle claimed {claimed} lint error(s); re-lint finds {len(errors)}")
+    warnings = report.lint["counts"].get("warning", 0)
+    if warnings:
+        report.notes.append(f"{warnings} lint warning(s)")
+    unpinned = [p["name"] for p in report.installs["packages"] if not p["version"]]
+    if unpinned:
+        report.notes.append("unpinned packages: " + ", ".join(unpinned))
+
+
+def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None) -> ReviewReport:
+    with extracted_bundle(path, limits=limits) as bundle:
+        from imagesmith.parse.dockerfile import parse_dockerfile
+        from imagesmith.services.lint import LintOptions, lint_paths
+
+        manifest = bundle.manifest
+        report = ReviewReport(
+            bundle=str(path),
+            profile={"name": profile.name, "version": profile.version},
+            request=dict(manifest.get("request") or {}),
+            files=[f for f in manifest["files"] if f.get("type", "file") == "file"],
+            claimed={k: manifest.get(k) for k in ("tool", "profile", "forced", "lint")},
+            request_text=bundle.request_text,
+        )
+        context = bundle.context_dir
+        dockerfile = context / "Dockerfile"
+        # The admin's rules: no pragmas, and no imagesmith.toml from the bundle or above it.
+        options = LintOptions(pragmas=False, use_config=False)
+        report.lint = lint_digest(lint_paths([context], profile, options), context)
+        try:
+            parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8"), "Dockerfile")
+        except (DockerfileParseError, UnicodeDecodeError) as exc:
+            report.reject.append(f"the Dockerfile does not parse: {exc}")
+            return report
+        report.base_image, report.env_changes = base_and_env(parsed, profile)
+        report.installs = install_facts(parsed, context)
+        report.compat = compat_dict(dockerfile, profile)
+    _judge(report)
+    return report
+
+
+def render_text(data: dict[str, Any]) -> str:
+    """The review as plain text for a terminal or a mail."""
+    r = data["request"]
+    base = data["base_image"]
+    lines = [f"review of {data['bundle']} (profile {data['profile']['name']} "
+             f"{data['profile']['version']})",
+             f"  requester: {r.get('name', '?')} ({r.get('student_id', '?')}), supervisor "
+             f"{r.get('supervisor', '?')}, cluster {r.get('cluster', '?')}",
+             f"  base image: {base.get('ref') or '?'}"
+             + ("" if base.get("in_catalog") else " (NOT in the catalog)"),
+             f"  files: " + ", ".join(f"{f['path']} ({f['size']} B)" for f in data["files"])]
+    inst = data["installs"]
+    if inst["packages"] or inst["downloads"] or inst["archives"]:
+        lines.append("installs:")
+        lines += [f"  {p['manager']}: {p['name']} {p['version'] or '(unpinned)'}  (line {p['line']})"
+                  for p in inst["packages"]]
+        lines += [f"  download: {d['url']}  (line {d['line']})" for d in inst["downloads"]]
+        lines += [f"  archive: {a['source']} -> {a['dest']}"
+                  + (" (unpacked by ADD)" if a["extracted"] else "") + f"  (line {a['line']})"
+                  for a in inst["archives"]]
+    env = data["env_changes"]
+    if env["added"] or env["changed"]:
+        lines.append("ENV vs the base image:")
+        lines += [f"  ~ {k}: {v['base']} -> {v['request']}" for k, v in env["changed"].items()]
+        lines += [f"  + {k}={v}" for k, v in env["added"].items()]
+    if data["compat"]:
+        lines.append("compat per node group:")
+        lines += [f"  {g['name']} ({g.get('gpu', '')}): {g['verdict']}"
+                  + (f" - {'; '.join(g['reasons'])}" if g.get("reasons") else "")
+                  for g in data["compat"].get("groups", [])]
+    findings = data["lint"]["findings"]
+    if findings:
+        lines.append(f"lint (pragmas disabled): {len(findings)} finding(s)")
+        lines += [f"  {f['path']}:{f['line']} {f['severity']} {f['code']}: {f['message']}"
+                  for f in findings]
+    lines.append(f"verdict: {data['verdict'].upper()}")
+    lines += [f"  - {reason}" for reason in data["reasons"]]
+    lines += [f"  note: {note}" for note in data["notes"]]
+    return printable("\n".join(lines)) + "\n"
+
+
+def printable(text: str) -> str:
+    """Bundle text shown on an admin's terminal: control characters (escape sequences that
+    could repaint the screen or fake a verdict) are shown as \\xNN instead."""
+    return "".join(ch if ch == "\n" or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+
+
+def render_html(data: dict[str, Any], dest: Path) -> None:
+    """The review as one self-contained page, written atomically."""
+    from imagesmith.bundle.atomic import atomic_write
+    from imagesmith.render.env import render
+
+    page = render("review.html.j2", {"r": data})
+    with atomic_write(dest) as fh:
+        fh.write(page.encode("utf-8"))

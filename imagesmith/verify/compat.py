@@ -1,0 +1,35 @@
+"""Check 4: which node groups can run the image, from its real contents (the compat engine)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imagesmith.verify.model import Check
+
+if TYPE_CHECKING:
+    from imagesmith.core.profile import Profile
+    from imagesmith.engine import Engine
+
+
+def check_compat(engine: Engine, ref: str, profile: Profile) -> Check:
+    try:
+        from imagesmith.services.compat import compat_for_image
+    except ImportError:
+        return Check("compat", True, "error", "", skipped="the compat engine is not installed")
+    report = compat_for_image(engine, ref, profile)
+    groups = report.groups
+    failing = [g for g in groups if g.verdict == "fails"]
+    lines = [f"{g.name} ({g.gpu}, sm {g.compute_capability}, driver {g.driver} {g.driver_source}): "
+             f"{g.verdict}" + (f": {'; '.join(g.reasons)}" if g.reasons else "")
+             + (f" -> {g.suggestion}" if g.suggestion else "") for g in groups]
+    runs = [g.name for g in groups if g.verdict != "fails"]
+    summary = (f"runs on {', '.join(runs)}" if runs else "runs on no node group")
+    if failing and runs:
+        summary += f"; fails on {', '.join(g.name for g in failing)}"
+    caveats = [g.name for g in groups if g.verdict not in ("runs", "fails")]
+    if caveats:
+        summary += f" (with caveats on {', '.join(caveats)})"
+    # No group at all is a failure; failing groups or caveats are warnings (users pick a group).
+    severity = "error" if not runs else "warning"
+    return Check("compat", not failing and not caveats, severity, summary, lines,
+                 {"compat": report.to_dict()})

@@ -1,0 +1,77 @@
+"""Check 5: the request's own acceptance tests, `[[tests]]` in the build folder's
+imagesmith.toml, run as the job uid:
+
+    [[tests]]
+    name = "tqdm imports"
+    run = "python -c 'import tqdm; print(tqdm.__version__)'"
+    expect_exit = 0            # default 0
+    expect_stdout = "4."       # optional: stdout must contain this text
+    timeout = 60               # optional, seconds
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomllib
+
+from imagesmith.core.errors import ConfigError
+from imagesmith.core.typed_load import LoadError, from_mapping
+from imagesmith.verify.model import Check
+from imagesmith.verify.probe import Prober
+
+
+@dataclass
+class SmokeTest:
+    name: str
+    run: str
+    expect_exit: int = 0
+    expect_stdout: str | None = None
+    timeout: float = 60.0
+
+
+def config_file(source: Path) -> Path:
+    """A build folder means its imagesmith.toml; a file is taken as is."""
+    path = source / "imagesmith.toml" if source.is_dir() else source
+    if not path.is_file():
+        raise ConfigError("no imagesmith.toml with [[tests]] here", where=path,
+                          hint="pass the build folder or the toml file with --tests")
+    return path
+
+
+def load_tests(source: Path) -> list[SmokeTest]:
+    path = config_file(source)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", where=path) from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("imagesmith", {})
+    items = data.get("tests", [])
+    if not isinstance(items, list):
+        raise ConfigError("`tests` must be an array of tables ([[tests]])", where=path)
+    try:
+        return [from_mapping(SmokeTest, item, f"tests[{i}]") for i, item in enumerate(items)]
+    except LoadError as exc:
+        raise ConfigError(exc.message, where=f"{path}: {exc.path}") from None
+
+
+def run_smoke(prober: Prober, test: SmokeTest) -> Check:
+    start = time.monotonic()
+    res = prober.run_as_job([test.run], shell=True, timeout=test.timeout)
+    problems = []
+    if res.timed_out:
+        problems.append(f"did not finish within {test.timeout:.0f}s")
+    elif res.exit_code != test.expect_exit:
+        problems.append(f"exit code {res.exit_code}, expected {test.expect_exit}")
+    if test.expect_stdout is not None and test.expect_stdout not in res.stdout:
+        problems.append(f"stdout does not contain {test.expect_stdout!r}")
+    if problems:
+        problems += [f"stdout: {line}" for line in res.stdout.strip().splitlines()[-10:]]
+        problems += [f"stderr: {line}" for line in res.stderr.strip().splitlines()[-10:]]
+    summary = f"`{test.run}` " + ("behaves as expected" if not problems else problems[0])
+    return Check(f"smoke: {test.name}", not problems, "error", summary, problems,
+                 {"run": test.run, "exit_code": res.exit_code, "stdout": res.stdout[-4000:]},
+                 duration=round(time.monotonic() - start, 3))
