@@ -14,6 +14,7 @@ first so both sides start from a warm page cache.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -68,9 +69,7 @@ def run_baseline(folder: Path) -> float:
 
 
 def package_command(folder: Path, out: Path) -> list[str]:
-    try:
-        import imagesmith.services.lint  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("imagesmith.services.lint") is None:
         return [sys.executable, "-c", WRITER_ONLY, str(folder), str(out)]
     return [sys.executable, "-m", "imagesmith", "package", str(folder), "-o", str(out),
             "--meta", str(folder / "request.toml"), "--force", "--quiet"]

@@ -25,6 +25,8 @@ install_packages() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
   command -v docker-registry >/dev/null || missing+=(docker-registry)
+  # Headless browser for the review --html test.
+  command -v chromium >/dev/null || missing+=(chromium)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -32,16 +34,6 @@ install_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$log_dir/apt.log" 2>&1 \
       || { tail -20 "$log_dir/apt.log" >&2; die "apt-get install ${missing[*]} failed"; }
   fi
-}
-
-# Headless browser for the review --html test (Debian's chromium).
-install_chromium() {
-  command -v chromium >/dev/null && return 0
-  say "installing chromium"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium >"$log_dir/apt-chromium.log" 2>&1 \
-    || { tail -20 "$log_dir/apt-chromium.log" >&2; die "apt-get install chromium failed"; }
 }
 
 docker_ok() { docker info >/dev/null 2>&1; }
@@ -173,7 +165,6 @@ build_cluster_images() {
 main() {
   need_root
   install_packages
-  install_chromium
   configure_daemon
   start_dockerd
   map_bit_host

@@ -7,9 +7,10 @@ import fnmatch
 import json
 import os
 import shlex
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable
+from typing import Any
 
 from imagesmith.bundle.writer import ContextFile
 from imagesmith.core.errors import UserInputError

@@ -6,10 +6,11 @@ imagesmith.toml; what is still missing is asked for on a terminal, else it is an
 
 from __future__ import annotations
 
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Callable
+
+import tomllib
 
 from imagesmith.core.config import find_project_config
 from imagesmith.core.errors import ConfigError, UserInputError

@@ -21,10 +21,11 @@ import os
 import tarfile
 import zlib
 from collections import deque
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any
 
 from imagesmith.bundle.atomic import atomic_write
 from imagesmith.bundle.manifest import (
@@ -127,7 +128,7 @@ class _GzipMembers:
 
 
 class _HashingReader:
-    def __init__(self, raw: IO[bytes], f: ContextFile, progress: "ProgressSink | None",
+    def __init__(self, raw: IO[bytes], f: ContextFile, progress: ProgressSink | None,
                  check: Callable[[], None] | None) -> None:
         self.raw = raw
         self.file = f
@@ -176,7 +177,7 @@ def _context_dirs(files: Sequence[ContextFile]) -> list[str]:
 
 
 def _add_file(tar: tarfile.TarFile, gz: _GzipMembers, name: str, f: ContextFile, level: int | None,
-              progress: "ProgressSink | None", check: Callable[[], None] | None) -> ManifestEntry:
+              progress: ProgressSink | None, check: Callable[[], None] | None) -> ManifestEntry:
     gz.set_level(choose_level(f.source, f.size) if level is None else level)
     info = _info(name, tarfile.REGTYPE, f.size, EXEC_MODE if f.executable else FILE_MODE)
     try:
@@ -204,7 +205,7 @@ Tail = Callable[[], "tuple[str, dict[str, Any]]"]
 
 
 def write_bundle(out: Path, files: Sequence[ContextFile], tail: Tail, *, level: int | None = None,
-                 progress: "ProgressSink | None" = None,
+                 progress: ProgressSink | None = None,
                  check: Callable[[], None] | None = None,
                  workers: int | None = None) -> WriteResult:
     """Write the bundle to `out` atomically (temp file in the same folder, then rename).

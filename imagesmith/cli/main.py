@@ -105,7 +105,14 @@ def run(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERNAL
 
 
+def _skip_rich_unless_help(argv: Sequence[str]) -> None:
+    """Typer imports rich (~60 ms) only to pretty-print help; lint runs in editors and hooks."""
+    if argv and not any(a in ("-h", "--help") for a in argv) and "rich" not in sys.modules:
+        sys.modules["rich"] = None  # type: ignore[assignment]  # makes `import rich` fail fast
+
+
 def main(argv: Sequence[str] | None = None) -> NoReturn:
+    _skip_rich_unless_help(sys.argv[1:] if argv is None else argv)
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     sys.exit(run(argv))

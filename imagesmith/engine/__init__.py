@@ -214,7 +214,7 @@ class Engine:
             raise EngineError(f"build refused by the engine: {exc.explanation or exc}") from None
 
     def tag(self, image: str, ref: str) -> None:
-        repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
+        repo, tag = _repo_tag(ref)
         self.api.tag(image, repo, tag or "latest")
 
     def remove_image(self, ref: str, force: bool = True) -> None:
@@ -228,9 +228,9 @@ class Engine:
     def push(self, ref: str) -> Iterator[PushEvent]:
         from docker.errors import APIError
 
-        repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
+        repo, tag = _repo_tag(ref)
         try:
-            for chunk in self.api.push(repo, tag=tag or "latest", stream=True, decode=True):
+            for chunk in self.api.push(repo, tag=tag, stream=True, decode=True):
                 if "error" in chunk:
                     yield PushEvent("error", chunk["error"])
                     return
@@ -248,9 +248,9 @@ class Engine:
     def pull(self, ref: str) -> str:
         from docker.errors import APIError
 
-        repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
+        repo, tag = _repo_tag(ref)
         try:
-            for chunk in self.api.pull(repo, tag=tag or "latest", stream=True, decode=True):
+            for chunk in self.api.pull(repo, tag=tag, stream=True, decode=True):
                 if "error" in chunk:
                     raise EngineError(f"pull of {ref} failed: {chunk['error']}")
         except APIError as exc:
@@ -258,7 +258,7 @@ class Engine:
         return self.inspect_image(ref)["Id"]
 
     def import_rootfs(self, tar_path: Path, ref: str, changes: Sequence[str] = ()) -> str:
-        repo, _, tag = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
+        repo, tag = _repo_tag(ref)
         out = self.api.import_image_from_file(str(tar_path), repository=repo, tag=tag, changes=list(changes))
         return str(out)
 
@@ -270,8 +270,7 @@ class Engine:
     def commit(self, container: str, ref: str | None = None, *, temporary: bool = True) -> str:
         repo, tag = (None, None)
         if ref:
-            r, _, t = ref.rpartition(":") if ":" in ref.rsplit("/", 1)[-1] else (ref, "", "latest")
-            repo, tag = r, t
+            repo, tag = _repo_tag(ref)
         out = self.api.commit(container, repository=repo, tag=tag,
                               conf={"Labels": self.labels("commit")})
         image_id = out["Id"]
@@ -525,6 +524,14 @@ class Engine:
             return True
         except NotFound:
             return False
+
+
+def _repo_tag(ref: str) -> tuple[str, str]:
+    """`bit:5000/x:1` -> (`bit:5000/x`, `1`); no tag means `latest` (the registry port is no tag)."""
+    from imagesmith.core.profile import split_image_ref
+
+    repo, tag = split_image_ref(ref)
+    return repo, tag or "latest"
 
 
 def _is_timeout(exc: BaseException) -> bool:

@@ -15,8 +15,8 @@ from imagesmith.bundle.facts import (
     install_lines,
     lint_digest,
 )
-from imagesmith.bundle.sizes import human_bytes
 from imagesmith.bundle.request import Ask, complete_request_meta, load_request_meta
+from imagesmith.bundle.sizes import human_bytes
 from imagesmith.bundle.writer import write_bundle
 from imagesmith.core.errors import CheckFailed, UserInputError
 from imagesmith.core.profile import Profile
@@ -77,7 +77,7 @@ class _LintJob:
 
 def package_folder(folder: Path, profile: Profile, *, out: Path | None = None,
                    meta_file: Path | None = None, force: bool = False, ask: Ask | None = None,
-                   level: int | None = None, progress: "ProgressSink | None" = None
+                   level: int | None = None, progress: ProgressSink | None = None
                    ) -> PackageResult:
     from imagesmith.parse.dockerfile import parse_dockerfile
     from imagesmith.render.env import render

@@ -126,13 +126,15 @@ def render_text(data: dict[str, Any]) -> str:
     """The review as plain text for a terminal or a mail."""
     r = data["request"]
     base = data["base_image"]
-    lines = [f"review of {data['bundle']} (profile {data['profile']['name']} "
-             f"{data['profile']['version']})",
-             f"  requester: {r.get('name', '?')} ({r.get('student_id', '?')}), supervisor "
-             f"{r.get('supervisor', '?')}, cluster {r.get('cluster', '?')}",
-             f"  base image: {base.get('ref') or '?'}"
-             + ("" if base.get("in_catalog") else " (NOT in the catalog)"),
-             f"  files: " + ", ".join(f"{f['path']} ({f['size']} B)" for f in data["files"])]
+    profile = f"{data['profile']['name']} {data['profile']['version']}"
+    lines = [
+        f"review of {data['bundle']} (profile {profile})",
+        (f"  requester: {r.get('name', '?')} ({r.get('student_id', '?')}), supervisor "
+         f"{r.get('supervisor', '?')}, cluster {r.get('cluster', '?')}"),
+        f"  base image: {base.get('ref') or '?'}"
+        + ("" if base.get("in_catalog") else " (NOT in the catalog)"),
+        "  files: " + ", ".join(f"{f['path']} ({f['size']} B)" for f in data["files"]),
+    ]
     inst = data["installs"]
     if inst["packages"] or inst["downloads"] or inst["archives"]:
         lines.append("installs:")

@@ -165,9 +165,10 @@ def test_interrupt_leaves_no_half_written_bundle(tmp_path: Path, meta_file: Path
     deadline = time.monotonic() + 60
     while not list(out_dir.glob("*.part")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    assert list(out_dir.glob("*.part")), "packaging never started writing"
+    started = list(out_dir.glob("*.part"))
     os.kill(proc.pid, signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    stdout, stderr = proc.communicate(timeout=60)
+    assert started, f"packaging never started writing: rc={proc.returncode} {stdout} {stderr}"
+    assert proc.returncode == 130, f"rc={proc.returncode} {stdout} {stderr}"
     assert "interrupted" in stderr and "Traceback" not in stderr
     assert list(out_dir.iterdir()) == []

@@ -13,7 +13,7 @@ from tests.conftest import run_cli
 pytestmark = pytest.mark.engine
 
 
-def test_bundle_round_trip_through_the_registry(engine, fixed_request: Path, meta_file: Path,  # noqa: ANN001
+def test_bundle_round_trip_through_the_registry(engine, fixed_request: Path, meta_file: Path,
                                                 tmp_path: Path) -> None:
     bundle = tmp_path / "request.tar.gz"
     res = run_cli("package", str(fixed_request), "-o", str(bundle), "--meta", str(meta_file), "-q")

@@ -28,7 +28,8 @@ class Session:
                                    dimensions=(40, 200))
         self.log: list[str] = []
         out = args[args.index("-o") + 1] if "-o" in args else None
-        self.journal = Path(cwd, out, ".imagesmith", "journal.jsonl") if out else None
+        hooked = ready == "recording commands to"
+        self.journal = Path(cwd, out, ".imagesmith", "journal.jsonl") if out and hooked else None
         self.prompt = prompt
         self.child.expect(ready, timeout=120)
         self.child.expect(prompt)
@@ -38,12 +39,17 @@ class Session:
         ahead: a running apt or dpkg would read the next line from the terminal)."""
         journaled = self.journaled()
         self.child.sendline(line)
-        if self.journal is not None:
+        if self.journal is None:
+            self.child.expect(self.prompt, timeout=timeout)
+        else:
             deadline = time.monotonic() + timeout
-            while self.journaled() == journaled:
+            while True:
+                matched = self.child.expect([self.prompt, pexpect.TIMEOUT], timeout=0.5) == 0
+                if self.journaled() > journaled:
+                    if not matched:
+                        self.child.expect(self.prompt, timeout=timeout)
+                    break
                 assert time.monotonic() < deadline, f"{line!r} never reached the journal"
-                self.child.expect([self.prompt, pexpect.TIMEOUT], timeout=0.2)
-        self.child.expect(self.prompt, timeout=timeout)
         self.log.append(self.child.before)
         return self.child.before
 
