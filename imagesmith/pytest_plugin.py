@@ -72,8 +72,11 @@ class BuiltImage:
         """`imagesmith verify` on this image; smoke tests from the build folder by default."""
         from imagesmith.services.verify import verify_image
 
-        if "tests_from" not in kwargs and (self.context / "imagesmith.toml").is_file():
-            kwargs["tests_from"] = self.context
+        from imagesmith.core.config import find_project_config
+
+        found = find_project_config(self.context)
+        if "tests_from" not in kwargs and found is not None and found.data.get("tests"):
+            kwargs["tests_from"] = found.path
         return verify_image(self.engine, self.ref, self.profile, **kwargs)  # type: ignore[arg-type]
 
 

@@ -53,3 +53,13 @@ def test_startdocker_option_and_sarif(tmp_path: Path) -> None:
 def test_startdocker_with_paths_is_usage_error(tmp_path: Path) -> None:
     res = run_cli("lint", "x.pbs", "--startdocker", "startdocker -c true bit:5000/deepo_9")
     assert res.exit_code == 2 and "Traceback" not in res.stderr
+
+
+def test_job_pragmas_count_as_suppressed_and_no_pragmas_reveals(tmp_path: Path) -> None:
+    job = tmp_path / "train.pbs"
+    job.write_text(BAD_JOB.replace("#PBS -l", "# imagesmith: ignore=IS701 -- two GPUs on purpose\n#PBS -l"))
+    data = json.loads(run_cli("lint", str(job), "--format", "json").stdout)
+    assert data["results"][0]["findings"] == [] and data["summary"]["suppressed"] == 1
+    res = run_cli("lint", str(job), "--no-pragmas", "--format", "json")
+    assert res.exit_code == 1
+    assert [f["code"] for f in json.loads(res.stdout)["results"][0]["findings"]] == ["IS701"]

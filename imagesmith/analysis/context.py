@@ -90,5 +90,8 @@ def dockerignore(context: Path) -> Callable[[str], bool] | None:
 def resolves_outside(context: Path, relpath: str) -> bool:
     """A path in the folder that is (or passes through) a symlink pointing outside it."""
     root = context.resolve()
-    target = (context / relpath).resolve()
+    try:
+        target = (context / relpath).resolve()
+    except (RuntimeError, OSError):  # a symlink loop never resolves to anything inside
+        return True
     return target != root and root not in target.parents

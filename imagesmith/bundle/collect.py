@@ -3,6 +3,8 @@ what COPY/ADD read from the context, honouring .dockerignore the way Docker does
 
 from __future__ import annotations
 
+import stat
+
 import fnmatch
 import json
 import os
@@ -123,11 +125,18 @@ def _matches(pattern: str, rel: str) -> bool:
 def _context_file(folder: Path, rel: str) -> ContextFile:
     path = folder / rel
     if path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve()
+        except (RuntimeError, OSError):
+            raise UserInputError(f"{rel} is a symlink loop", where=path,
+                                 hint="replace the link by the real file") from None
         if not target.is_relative_to(folder.resolve()) or not target.is_file():
             raise UserInputError(f"{rel} is a symlink that leaves the build folder", where=path,
                                  hint="copy the real file into the folder")
     st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        raise UserInputError(f"{rel} is not a regular file (a FIFO, socket or device)", where=path,
+                             hint="the build can only copy regular files and folders")
     return ContextFile(rel, path, st.st_size, bool(st.st_mode & 0o111))
 
 

@@ -56,11 +56,9 @@ def lint_digest(report: Any, root: Path) -> dict[str, Any]:
 
 
 def compat_dict(dockerfile: Path, profile: Profile) -> dict[str, Any] | None:
-    """Compat per node group, or None while the compat service is not installed."""
-    try:
-        from imagesmith.services.compat import compat_for_dockerfile
-    except ImportError:
-        return None
+    """Compat per node group."""
+    from imagesmith.services.compat import compat_for_dockerfile
+
     data = compat_for_dockerfile(dockerfile, profile).to_dict()
     assert isinstance(data, dict)
     data["target"] = dockerfile.name  # not the (temp) folder it was read from

@@ -22,4 +22,7 @@ def exit_code_for(exc: BaseException) -> ExitCode:
         return ExitCode.FINDINGS
     if isinstance(exc, errors.UserInputError):
         return ExitCode.INPUT
+    if isinstance(exc, (OSError, UnicodeDecodeError)):
+        # Unreadable/unwritable paths and non-UTF-8 files that escaped a service: input errors.
+        return ExitCode.INPUT
     return ExitCode.INTERNAL

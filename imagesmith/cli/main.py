@@ -35,6 +35,14 @@ def _crash_log(exc: BaseException) -> Path:
     return path
 
 
+def describe_io_error(exc: OSError | UnicodeDecodeError) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return (f"input is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start}); "
+                "save the file as UTF-8")
+    where = exc.filename or "a file"
+    return f"{where}: {exc.strerror or exc} (check the path and its permissions)"
+
+
 def _sigterm_as_interrupt(signum: int, frame: object) -> None:
     # SIGTERM unwinds like Ctrl-C so that context managers remove containers.
     raise KeyboardInterrupt
@@ -63,6 +71,9 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     debug = _debug_requested(args)
+    if "--debug" in args[1:]:
+        # `--debug` is global; accept it after the subcommand too (`imagesmith lint x --debug`).
+        args = ["--debug", *(a for a in args if a != "--debug")]
     try:
         app = load_commands()
         result = app(args=args, prog_name="imagesmith", standalone_mode=False)
@@ -97,6 +108,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and the like: not an error of ours.
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115
         return ExitCode.OK
+    except (OSError, UnicodeDecodeError) as exc:
+        # A path that cannot be read or written (a folder, /proc, no permission) or a file
+        # that is not UTF-8 text: the user's input, not a bug.
+        if debug:
+            traceback.print_exc()
+        _err(f"error: {describe_io_error(exc)}")
+        return exit_code_for(exc)
     except Exception as exc:  # noqa: BLE001 - the last line of defence
         if debug:
             traceback.print_exc()

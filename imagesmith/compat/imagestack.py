@@ -16,6 +16,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Each section starts with a marker line "@@name path". Only sh, cat, ls, find, grep and sed are used.
 PROBE = r"""
+echo "@@ldpath -"
+IFS=:
+for d in $LD_LIBRARY_PATH; do
+  [ -d "$d" ] && ls "$d" 2>/dev/null | grep -E '^libcudnn\.so\.[0-9.]+$' | sed "s|^|$d/|"
+done
+unset IFS
 for f in /usr/local/cuda/version.txt /usr/local/cuda/version.json; do
   [ -f "$f" ] && { echo "@@cuda $f"; cat "$f"; echo; }
 done
@@ -70,6 +76,14 @@ def parse_probe(text: str, stack: GpuStack) -> None:
                 cuda = m.group(1) if m else None
             if cuda:
                 stack.cuda, stack.cuda_source = cuda, where
+        elif kind == "ldpath" and stack.cudnn is None:
+            # The loader searches LD_LIBRARY_PATH first: the cuDNN found there is the one used.
+            found = [re.match(r"(.*)/libcudnn\.so\.(\d+(?:\.\d+)*)$", ln) for ln in lines]
+            hits = [m for m in found if m]
+            if hits:
+                first_dir = hits[0].group(1)
+                best = max((m for m in hits if m.group(1) == first_dir), key=lambda m: len(m.group(2)))
+                stack.cudnn, stack.cudnn_source = best.group(2), f"{first_dir}/libcudnn.so.{best.group(2)}"
         elif kind == "cudnnh" and stack.cudnn is None:
             parts = dict(_DEFINE.findall(body))
             if "MAJOR" in parts:

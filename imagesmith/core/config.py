@@ -28,8 +28,18 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML: {exc}", where=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text; save it as UTF-8", where=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", where=path) from None
+
+
+def read_config_file(path: Path) -> FoundConfig:
+    """One config file; for pyproject.toml its `[tool.imagesmith]` table."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("imagesmith", {})
+    return FoundConfig(path, data)
 
 
 def find_project_config(start: Path) -> FoundConfig | None:

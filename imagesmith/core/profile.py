@@ -227,6 +227,8 @@ def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"not valid TOML: {exc}", where=path) from None
+    except UnicodeDecodeError:
+        raise ProfileError("not UTF-8 text; save it as UTF-8", where=path) from None
     except OSError as exc:
         raise ProfileError(f"cannot read profile: {exc.strerror}", where=path) from None
     parent = data.get("extends")

@@ -43,7 +43,8 @@ class Journal:
 
     @property
     def base_env(self) -> dict[str, str]:
-        return dict(self.start.get("env") or {})
+        env = self.start.get("env") or {}
+        return {str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {}
 
     @property
     def start_us(self) -> int | None:

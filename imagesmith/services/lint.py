@@ -60,7 +60,7 @@ class LintOptions:
 @dataclass
 class FileResult:
     path: str
-    kind: str  # "dockerfile" | "template" | "fragment"
+    kind: str  # "dockerfile" | "template" | "fragment" | "job-script"
     findings: list[Finding]
     context: str | None = None  # the build folder used for context checks
     fail_on: Severity = DEFAULT_FAIL_ON
@@ -176,6 +176,11 @@ def discover(paths: Sequence[Path]) -> list[LintTarget]:
             targets.append(LintTarget(path, None))
         elif path.is_dir():
             targets.extend(_discover_folder(path))
+        elif path.exists():
+            raise UserInputError(
+                "not a regular file (a FIFO, socket or device)", where=path,
+                hint="give a Dockerfile, a job script or a build folder",
+            )
         else:
             raise UserInputError(
                 "no such file or folder", where=path, hint="give a Dockerfile or a build folder"
@@ -208,6 +213,8 @@ def _discover_folder(folder: Path) -> list[LintTarget]:
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
         for name in sorted(files):
             here = Path(root)
+            if not (here / name).is_file():  # FIFOs, sockets, devices: reading one would block
+                continue
             if is_dockerfile_name(name):
                 found.append(LintTarget(here / name, here if name == "Dockerfile" else None))
             elif _job_script_candidate(here / name):
@@ -311,18 +318,22 @@ class _Job:
 
 def _lint_job_script(job: _Job, profile: "Profile") -> None:
     """PBS job scripts and startdocker lines: the IS7xx rules, same filters and pragmas."""
-    from imagesmith.services.jobs_lint import lint_job_text
+    from imagesmith.parse.jobscript import parse_job_script
+    from imagesmith.services.jobs_lint import job_suppressions, lint_parsed_job
 
-    base = Path(job.label).parent if job.label not in ("-", "<startdocker>") else None
-    raw = lint_job_text(job.text, job.label, profile, base, pragmas=job.eff.pragmas)
-    kept = []
-    for f in raw:
-        if not code_enabled(f.code, job.eff):
-            continue
-        override = _longest_prefix(f.code, job.eff.severity)
-        kept.append(dataclasses.replace(f, severity=override) if override else f)
-    kept.sort(key=Finding.sort_key)
-    job.result = FileResult(job.label, "job-script", kept, None, job.eff.fail_on)
+    parsed = parse_job_script(job.text, job.label)
+    parsed.base_dir = Path(job.label).parent if job.label not in ("-", "<startdocker>") else None
+    enabled = []
+    for f in lint_parsed_job(parsed, profile, pragmas=False):
+        if code_enabled(f.code, job.eff):
+            override = _longest_prefix(f.code, job.eff.severity)
+            enabled.append(dataclasses.replace(f, severity=override) if override else f)
+    kept = enabled
+    if job.eff.pragmas:
+        sups = job_suppressions(parsed)
+        kept = [f for f in enabled if not any(s.covers(f.code, f.line) for s in sups)]
+    job.result = FileResult(job.label, "job-script", sorted(kept, key=Finding.sort_key), None,
+                            job.eff.fail_on, len(enabled) - len(kept))
 
 
 def _prepare(job: _Job) -> None:

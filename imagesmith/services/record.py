@@ -65,7 +65,10 @@ def parse_run_args(values: list[str]) -> dict[str, Any]:
     parser.add_argument("--privileged", action="store_true")
     parser.add_argument("--cap-add", action="append", default=[])
     parser.add_argument("--device", action="append", default=[])
-    tokens = [tok for value in values for tok in shlex.split(value)]
+    try:
+        tokens = [tok for value in values for tok in shlex.split(value)]
+    except ValueError as exc:
+        raise UserInputError(f"bad --run-arg: {exc}", hint="quote it like a docker run argument") from None
     try:
         ns, unknown = parser.parse_known_args(tokens)
     except (argparse.ArgumentError, ValueError) as exc:
@@ -137,12 +140,10 @@ def session_document(journal: Journal, base: BaseInfo, plan: Plan, *, mode: str,
 
 
 def lint_output(out_dir: Path) -> list[str]:
-    """Error-level lint findings on the written folder (empty when lint is not installed yet)."""
-    try:
-        from imagesmith.core.profile import select_profile
-        from imagesmith.services.lint import lint_paths
-    except ImportError:
-        return []
+    """Error-level lint findings on the written folder."""
+    from imagesmith.core.profile import select_profile
+    from imagesmith.services.lint import lint_paths
+
     report = lint_paths([out_dir], select_profile(None, out_dir))
     return [f"{getattr(f, 'code', '?')}: {getattr(f, 'message', f)}" for f in report.errors]
 
@@ -155,7 +156,12 @@ def dockerfile_from_journal(journal_path: Path, base_ref: str | None, out_dir: P
     check_output_dir(out_dir, force=force)
     session_base = None
     if journal_path.suffix == ".json":
-        session_base = json.loads(journal_path.read_text(encoding="utf-8")).get("base", {}).get("ref")
+        session = json.loads(journal_path.read_text(encoding="utf-8"))
+        base_field = session.get("base") if isinstance(session, dict) else None
+        if not isinstance(base_field, dict):
+            raise UserInputError("not a session.json written by `imagesmith record` (no base table)",
+                                 where=journal_path)
+        session_base = base_field.get("ref")
     ref = base_ref or session_base
     if not ref:
         raise UserInputError("the base image is not known", hint="pass --base IMAGE")

@@ -12,10 +12,8 @@ if TYPE_CHECKING:
 
 
 def check_compat(engine: Engine, ref: str, profile: Profile) -> Check:
-    try:
-        from imagesmith.services.compat import compat_for_image
-    except ImportError:
-        return Check("compat", True, "error", "", skipped="the compat engine is not installed")
+    from imagesmith.services.compat import compat_for_image
+
     report = compat_for_image(engine, ref, profile)
     groups = report.groups
     failing = [g for g in groups if g.verdict == "fails"]

@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import tomllib
-
 from imagesmith.core.errors import ConfigError
 from imagesmith.core.typed_load import LoadError, from_mapping
 from imagesmith.verify.model import Check
@@ -32,23 +30,16 @@ class SmokeTest:
     timeout: float = 60.0
 
 
-def config_file(source: Path) -> Path:
-    """A build folder means its imagesmith.toml; a file is taken as is."""
-    path = source / "imagesmith.toml" if source.is_dir() else source
-    if not path.is_file():
-        raise ConfigError("no imagesmith.toml with [[tests]] here", where=path,
-                          hint="pass the build folder or the toml file with --tests")
-    return path
-
-
 def load_tests(source: Path) -> list[SmokeTest]:
-    path = config_file(source)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=path) from None
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("imagesmith", {})
+    """[[tests]] of a config file, or of the project config found from a build folder upward
+    (imagesmith.toml, .imagesmith.toml, [tool.imagesmith] in pyproject.toml)."""
+    from imagesmith.core.config import find_project_config, read_config_file
+
+    found = read_config_file(source) if source.is_file() else find_project_config(source)
+    if found is None:
+        raise ConfigError("no imagesmith.toml with [[tests]] here", where=source,
+                          hint="pass the build folder or the toml file with --tests")
+    path, data = found.path, found.data
     items = data.get("tests", [])
     if not isinstance(items, list):
         raise ConfigError("`tests` must be an array of tables ([[tests]])", where=path)

@@ -99,3 +99,22 @@ def test_image_without_a_shell(engine, scratch_dir: Path, profile: Profile) -> N
         "runs",
         "runs",
     ]  # 10.0 needs 410.48; R470 is newer
+
+
+def test_cudnn_on_ld_library_path_wins_over_headers(engine, scratch_dir: Path, profile: Profile) -> None:  # type: ignore[no-untyped-def]
+    """The loader searches LD_LIBRARY_PATH first, so a cuDNN put there is the one jobs use."""
+    tag = build(
+        engine,
+        scratch_dir,
+        f"""FROM {NV_TF_1705}
+RUN mkdir -p /opt/cudnn5/lib64 && touch /opt/cudnn5/lib64/libcudnn.so.5.1.10 \\
+ && ln -s libcudnn.so.5.1.10 /opt/cudnn5/lib64/libcudnn.so.5
+ENV LD_LIBRARY_PATH=/opt/cudnn5/lib64:$LD_LIBRARY_PATH CUDNN_VERSION=5.1.10
+""",
+    )
+    stack = stack_from_image(engine, tag)
+    assert (stack.cudnn, stack.cudnn_source) == ("5.1.10", "/opt/cudnn5/lib64/libcudnn.so.5.1.10")
+    report = compat_for_image(engine, tag, profile)
+    assert not any("CUDNN_VERSION says" in r for g in report.groups for r in g.reasons)
+    # Without it on the path, the header in /usr/include (the base image's cuDNN 6) counts.
+    assert stack_from_image(engine, NV_TF_1705).cudnn == "6.0.21"

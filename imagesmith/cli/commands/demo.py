@@ -28,6 +28,6 @@ def demo(
 
     Example: imagesmith demo
     """
-    from imagesmith.services.demo import run_demo
+    from imagesmith.cli.demo_steps import run_demo
 
     return run_demo(example=example, workdir=workdir, engine_mode=engine, profile_ref=profile)

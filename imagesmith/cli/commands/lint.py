@@ -81,6 +81,8 @@ def lint(
     from imagesmith.services.lint import LintOptions, lint_paths, lint_text
 
     targets = _pairs(ctx.meta.get(_RAW_ARGS, []), formats, outputs)
+    _check_known_codes(_codes(select), "--select")
+    _check_known_codes(_codes(ignore), "--ignore")
     try:
         options = LintOptions(
             select=_codes(select),
@@ -122,6 +124,19 @@ def lint(
     for fmt, dest in targets:
         _emit(report, fmt, dest, texts)
     return report.exit_code()
+
+
+def _check_known_codes(codes: list[str], flag: str) -> None:
+    """A typo in --select would silently switch every rule off: refuse unknown codes."""
+    from imagesmith.core.errors import UsageError
+    from imagesmith.rules.registry import all_rules
+
+    known = [r.code for r in all_rules()]
+    for code in codes:
+        if code.startswith(("DL", "SC")) or any(k.startswith(code) for k in known):
+            continue
+        raise UsageError(f"{flag} {code}: no rule has this code or prefix",
+                         hint="`imagesmith rules` lists them; hadolint's are DL/SC codes")
 
 
 def _codes(values: list[str]) -> list[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from typing import Iterable
 
 from imagesmith.analysis.context import (
@@ -35,7 +38,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
         for rel in (f for f in files if source_matches(src.normalized, f)):
             if resolves_outside(context, rel):
                 yield Hit(
-                    f"{ins.cmd} source `{rel}` is a symlink to {(context / rel).resolve()}, "
+                    f"{ins.cmd} source `{rel}` is a symlink to {_target(context, rel)}, "
                     "outside the build folder: the build sees a dangling link or nothing",
                     line=ins.line,
                     end_line=ins.end_line,
@@ -60,3 +63,11 @@ RULE = Rule(
     ),
     check=check,
 )
+
+
+def _target(context: "Path", rel: str) -> str:
+    link = context / rel
+    try:
+        return str(link.resolve())
+    except (RuntimeError, OSError):
+        return f"{os.readlink(link)} (a symlink loop)" if link.is_symlink() else "nowhere (a symlink loop)"

@@ -45,6 +45,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
         if (
             rc.name == "umask"
             and len(argv) > 1
+            and argv[1]
             and _OCTAL.match(argv[1].rjust(3, "0"))
             and int(argv[1][-1]) >= 4
         ):
