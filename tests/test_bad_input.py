@@ -20,10 +20,20 @@ def _one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def test_output_path_that_is_a_folder(tmp_path: Path) -> None:
-    res = run_cli("lint", str(GUIDE), "--hadolint", "off", "-f", "json", "-o", str(tmp_path))
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("lint", str(GUIDE), "--hadolint", "off", "-f", "json", "-o", "{out}"),
+        ("profile", "detect", "--from", str(REPO / "tests/compat/data/nvidia-smi/r470-k80-no-compute-cap.csv"), "-o", "{out}"),
+    ],
+    ids=["lint", "profile-detect"],
+)
+def test_output_path_that_is_a_folder(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    res = run_cli(*(a.format(out=tmp_path) for a in argv))
     assert res.exit_code == 2
-    assert "Is a directory" in _one_error_line(res.stderr)
+    assert _one_error_line(res.stderr) == (
+        f"imagesmith: error: {tmp_path}: is a folder, not a file to write (give a file name)")
+    assert list(tmp_path.iterdir()) == []  # no temp file left behind
 
 
 def test_profile_that_is_not_utf8(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from imagesmith.bundle.atomic import atomic_write
+from imagesmith.core.atomic import atomic_write
 from imagesmith.bundle.manifest import (
     CONTEXT_DIR,
     DIR_MODE,

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,18 +187,11 @@ def write_profile(out: Path, extends: str, profile: Profile, table: dict[str, An
     )
     groups = [g for g in data.get("node_groups", []) if g.get("name") != table["name"]]
     data["node_groups"] = groups + [table]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(
-                b"# Written by `imagesmith profile detect`: real GPU and driver from nvidia-smi.\n"
-            )
-            tomli_w.dump(data, fh)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from imagesmith.core.atomic import atomic_write
+
+    with atomic_write(out) as fh:
+        fh.write(b"# Written by `imagesmith profile detect`: real GPU and driver from nvidia-smi.\n")
+        tomli_w.dump(data, fh)
 
 
 def homogeneous(gpus: list[DetectedGpu], where: str) -> DetectedGpu:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from imagesmith.core.atomic import write_bytes_atomic
 from imagesmith.core.errors import UserInputError
 from imagesmith.record.generate import FILES_DIR, Plan
 
@@ -29,16 +30,7 @@ def check_output_dir(out_dir: Path, *, force: bool, journal: Path | None = None)
 
 
 def _atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_bytes_atomic(path, data, mode=mode)
 
 
 def write_folder(out_dir: Path, plan: Plan, session: dict[str, Any]) -> None:

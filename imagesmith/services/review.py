@@ -173,7 +173,7 @@ def printable(text: str) -> str:
 
 def render_html(data: dict[str, Any], dest: Path) -> None:
     """The review as one self-contained page, written atomically."""
-    from imagesmith.bundle.atomic import atomic_write
+    from imagesmith.core.atomic import atomic_write
     from imagesmith.render.env import render
 
     page = render("review.html.j2", {"r": data})

@@ -245,7 +245,9 @@ def _emit(report: "LintReport", fmt: str, dest: Path | None, texts: dict[str, st
         sys.stdout.write(body)
         sys.stdout.flush()
     else:
-        _write_atomic(dest, body)
+        from imagesmith.core.atomic import write_text_atomic
+
+        write_text_atomic(dest, body, make_parents=False)
 
 
 def _no_colour() -> bool:
@@ -254,21 +256,3 @@ def _no_colour() -> bool:
     return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
-def _write_atomic(dest: Path, body: str) -> None:
-    import os
-    import tempfile
-
-    from imagesmith.core.errors import UserInputError
-
-    folder = dest.parent if str(dest.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=folder)
-    except OSError as exc:
-        raise UserInputError(f"cannot write report: {exc.strerror}", where=dest) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(body)
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -18,19 +18,9 @@ def write_output(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
         return
-    import os
-    import tempfile
+    from imagesmith.core.atomic import write_text_atomic
 
-    from imagesmith.core.errors import UserInputError
-
-    folder = output.resolve().parent
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{output.name}.", suffix=".part")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
-    except OSError as exc:
-        raise UserInputError(f"cannot write the report: {exc.strerror}", where=output) from None
+    write_text_atomic(output, text, make_parents=False)
 
 
 @app.command()
