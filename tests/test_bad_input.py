@@ -41,7 +41,7 @@ def test_profile_that_is_not_utf8(tmp_path: Path) -> None:
     bad.write_bytes(b'extends = "default"\nname = "caf\xe9"\n')
     res = run_cli("profile", "show", "--profile", str(bad))
     assert res.exit_code == 2
-    assert _one_error_line(res.stderr).endswith(f"{bad}: not UTF-8 text; save it as UTF-8")
+    assert _one_error_line(res.stderr).endswith(f"{bad}: profile is not UTF-8 text; save it as UTF-8")
 
 
 def test_symlink_loop_in_build_folder(tmp_path: Path) -> None:

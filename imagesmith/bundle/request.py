@@ -10,9 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import tomllib
 
-from imagesmith.core.config import find_project_config
+from imagesmith.core.config import find_project_config, read_toml
 from imagesmith.core.errors import ConfigError, UserInputError
 from imagesmith.core.typed_load import LoadError, from_mapping, to_mapping
 
@@ -58,12 +57,7 @@ def _load(path: Path, table: object, label: str) -> RequestMeta:
 
 def load_request_meta(meta_file: Path | None, folder: Path) -> RequestMeta:
     if meta_file is not None:
-        try:
-            data = tomllib.loads(meta_file.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise UserInputError(f"cannot read: {exc.strerror}", where=meta_file) from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"not valid TOML: {exc}", where=meta_file) from None
+        data = read_toml(meta_file, ConfigError, "request metadata")
         if "request" in data:
             return _load(meta_file, data["request"], "request")
         return _load(meta_file, data, "")

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import tomllib
 from packaging.version import InvalidVersion, Version
 
 from imagesmith.compat import knowledge as K
+from imagesmith.core.config import read_toml
 from imagesmith.core.errors import UserInputError
 from imagesmith.core.profile import NodeGroup, Profile
 
@@ -174,12 +174,7 @@ def write_profile(out: Path, extends: str, profile: Profile, table: dict[str, An
 
     data: dict[str, Any] = {}
     if out.is_file():
-        try:
-            data = tomllib.loads(out.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, OSError) as exc:
-            raise UserInputError(
-                f"cannot update existing file: {exc}", where=out, hint="choose another -o FILE"
-            ) from None
+        data = read_toml(out, UserInputError, "the existing profile")
     data.setdefault("extends", extends)
     data.setdefault(
         "name",

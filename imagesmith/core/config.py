@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from imagesmith.core.errors import ConfigError
+from imagesmith.core.errors import ConfigError, UserInputError
 
 CONFIG_NAMES = ("imagesmith.toml", ".imagesmith.toml", "pyproject.toml")
 
@@ -23,20 +23,23 @@ class FoundConfig:
     data: dict[str, Any]
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, error: type[UserInputError] = ConfigError, what: str = "") -> dict[str, Any]:
+    """A TOML file as a dict; unreadable, non-UTF-8 or invalid files raise `error` naming it."""
+    prefix = f"{what} is " if what else ""
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", where=path) from None
+        raise error(f"{prefix}not valid TOML: {exc}", where=path) from None
     except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text; save it as UTF-8", where=path) from None
+        raise error(f"{prefix}not UTF-8 text; save it as UTF-8", where=path) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", where=path) from None
+        raise error(f"cannot read {what or 'it'}: {exc.strerror}", where=path) from None
+
 
 
 def read_config_file(path: Path) -> FoundConfig:
     """One config file; for pyproject.toml its `[tool.imagesmith]` table."""
-    data = _read_toml(path)
+    data = read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("imagesmith", {})
     return FoundConfig(path, data)
@@ -51,7 +54,7 @@ def find_project_config(start: Path) -> FoundConfig | None:
             path = folder / name
             if not path.is_file():
                 continue
-            data = _read_toml(path)
+            data = read_toml(path)
             if name == "pyproject.toml":
                 table = data.get("tool", {}).get("imagesmith")
                 if table is None:

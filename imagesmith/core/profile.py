@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -223,14 +222,9 @@ def resolve_profile_path(ref: str) -> Path:
 def _read_raw(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path.resolve() in seen:
         raise ProfileError("profile extends itself", where=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"not valid TOML: {exc}", where=path) from None
-    except UnicodeDecodeError:
-        raise ProfileError("not UTF-8 text; save it as UTF-8", where=path) from None
-    except OSError as exc:
-        raise ProfileError(f"cannot read profile: {exc.strerror}", where=path) from None
+    from imagesmith.core.config import read_toml
+
+    data = read_toml(path, ProfileError, "profile")
     parent = data.get("extends")
     if isinstance(parent, str):
         base_path = _resolve_relative(parent, path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import tomllib
 
+from imagesmith.core.config import read_toml
 from imagesmith.core.errors import ConfigError, UserInputError
 from imagesmith.core.resources import recipes_dir, templates_dir
 from imagesmith.core.typed_load import LoadError, from_mapping
@@ -17,12 +17,7 @@ def recipe_paths() -> dict[str, Path]:
 
 
 def load_recipe_file(path: Path) -> Recipe:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"recipe is not valid TOML: {exc}", where=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read recipe: {exc.strerror}", where=path) from None
+    data = read_toml(path, ConfigError, "recipe")
     try:
         recipe = from_mapping(Recipe, data)
     except LoadError as exc:
