@@ -73,13 +73,18 @@ def source_matches(pattern: str, path: str) -> bool:
     return all(fnmatchcase(p, q) for p, q in zip(parts, pat_parts))
 
 
-def dockerignore(context: Path) -> Callable[[str], bool] | None:
-    """The .dockerignore matcher of a build folder (Docker's own semantics), or None."""
+def dockerignore_patterns(context: Path) -> list[str]:
+    """The patterns of a build folder's .dockerignore (empty when there is none)."""
     path = context / ".dockerignore"
     if not path.is_file():
-        return None
+        return []
     lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines()]
-    patterns = [ln for ln in lines if ln and not ln.startswith("#")]
+    return [ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def dockerignore(context: Path) -> Callable[[str], bool] | None:
+    """The .dockerignore matcher of a build folder (Docker's own semantics), or None."""
+    patterns = dockerignore_patterns(context)
     if not patterns:
         return None
     from imagesmith.engine import dockerignore_matcher

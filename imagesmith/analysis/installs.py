@@ -436,10 +436,20 @@ def sniff_archive(path: Path) -> str | None:
                 return fmt if tarfile.is_tarfile(path) else fmt.removeprefix("tar.")
             except (OSError, EOFError, tarfile.TarError):
                 return fmt.removeprefix("tar.")
+    # Plain tar: judge the first 512-byte header (magic and checksum) rather than
+    # tarfile.is_tarfile, which tries every compression over the whole file (minutes on GBs).
     try:
-        return "tar" if tarfile.is_tarfile(path) else None
-    except (OSError, tarfile.TarError):
+        with open(path, "rb") as fh:
+            block = fh.read(tarfile.BLOCKSIZE)
+    except OSError:
         return None
+    if len(block) < tarfile.BLOCKSIZE or block == bytes(tarfile.BLOCKSIZE):
+        return None
+    try:
+        tarfile.TarInfo.frombuf(block, "utf-8", "surrogateescape")
+    except tarfile.HeaderError:
+        return None
+    return "tar"
 
 
 def archives(parsed: ParsedDockerfile, context_dir: Path | None = None) -> list[ArchiveAdd]:

@@ -3,21 +3,16 @@ what COPY/ADD read from the context, honouring .dockerignore the way Docker does
 
 from __future__ import annotations
 
-import stat
-
-import fnmatch
-import json
 import os
-import shlex
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from imagesmith.analysis.context import dockerignore, local_sources, source_matches
 from imagesmith.bundle.writer import ContextFile
 from imagesmith.core.errors import UserInputError
-
-_URL_PREFIXES = ("http://", "https://", "git@", "git://", "ssh://")
+from imagesmith.parse.dockerfile import ParsedDockerfile
 
 
 @dataclass(frozen=True)
@@ -39,48 +34,10 @@ class Collected:
         return sum(f.size for f in self.files)
 
 
-def _words(value: Any) -> list[str]:
-    """An instruction's arguments, whether the parser gives a tuple or the raw text."""
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value]
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return [str(v) for v in json.loads(text)]
-        except json.JSONDecodeError:
-            pass
-    return shlex.split(text, posix=True)
-
-
-def _flags(flags: Any) -> list[str]:
-    if isinstance(flags, dict):
-        return [f"--{k}={v}" for k, v in flags.items()]
-    return [str(f) for f in (flags or ())]
-
-
-def copy_sources(parsed: Any) -> list[CopySource]:
+def copy_sources(parsed: ParsedDockerfile) -> list[CopySource]:
     """Context paths read by COPY/ADD (not --from=, URLs or heredocs), in file order."""
-    found: list[CopySource] = []
-    for ins in parsed.instructions:
-        cmd = str(ins.cmd).upper()
-        if cmd not in ("COPY", "ADD"):
-            continue
-        if any(f.lstrip("-").startswith("from") for f in _flags(ins.flags)):
-            continue
-        words = [w for w in _words(ins.value) if not w.startswith("--")]
-        for src in words[:-1]:
-            if src.startswith("<<") or src.startswith(_URL_PREFIXES):
-                continue
-            found.append(CopySource(cmd, int(ins.line), src))
-    return found
-
-
-def read_dockerignore(folder: Path) -> list[str]:
-    path = folder / ".dockerignore"
-    if not path.is_file():
-        return []
-    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
+    return [CopySource(src.instruction.cmd, src.instruction.line, src.source)
+            for src in local_sources(parsed)]
 
 
 def _walk(folder: Path) -> list[str]:
@@ -110,18 +67,6 @@ def _normalise(folder: Path, src: CopySource) -> str:
     return "/".join(parts)
 
 
-def _matches(pattern: str, rel: str) -> bool:
-    if pattern == "":
-        return True
-    if rel == pattern or rel.startswith(pattern + "/"):
-        return True
-    if any(ch in pattern for ch in "*?["):
-        depth = pattern.count("/") + 1
-        head = "/".join(rel.split("/")[:depth])
-        return fnmatch.fnmatchcase(head, pattern)
-    return False
-
-
 def _context_file(folder: Path, rel: str) -> ContextFile:
     path = folder / rel
     if path.is_symlink():
@@ -142,14 +87,11 @@ def _context_file(folder: Path, rel: str) -> ContextFile:
 
 def collect_context(folder: Path, sources: Iterable[CopySource], dockerfile: str = "Dockerfile"
                     ) -> Collected:
-    patterns = read_dockerignore(folder)
-    if patterns:
-        from imagesmith.engine import dockerignore_matcher
+    matcher = dockerignore(folder)
 
-        excluded = dockerignore_matcher(patterns)
-    else:
-        def excluded(rel: str) -> bool:
-            return False
+    def excluded(rel: str) -> bool:
+        return matcher is not None and matcher(rel)
+
     every = _walk(folder)
     needed: set[str] = {dockerfile}
     if (folder / ".dockerignore").is_file():
@@ -163,7 +105,7 @@ def collect_context(folder: Path, sources: Iterable[CopySource], dockerfile: str
             needed.update(rel for rel in every if not excluded(rel))
             continue
         pattern = _normalise(folder, src)
-        hits = [rel for rel in every if _matches(pattern, rel)]
+        hits = [rel for rel in every if source_matches(pattern, rel)]
         if not hits:
             raise UserInputError(
                 f"{src.cmd} source {src.source!r} (line {src.line}) is not in the build folder",
