@@ -14,7 +14,7 @@ from tests.conftest import run_cli
 from tests.lint.helpers import REPO, make_tar
 
 GUIDE = REPO / "examples" / "guide-request"
-SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA = Path(__file__).parent / "data" / "sarif-2.1.0-subset.schema.json"
 CLEAN = "FROM bit:5000/deepo_9\nENV TZ=Asia/Shanghai\nRUN pip install tqdm==4.23.4\n"
 
 
@@ -209,3 +209,19 @@ def test_rules_and_explain() -> None:
     assert "## Failing example" in text.stdout and "l.57" in text.stdout
     unknown = run_cli("explain", "IS1O5")
     assert unknown.exit_code == 2 and "IS105" in unknown.stderr
+
+
+def test_sarif_schema_rejects_what_consumers_reject(tmp_path: Path) -> None:
+    """The schema used above is strict: a level SARIF does not define, or a result without a
+    message, fails validation."""
+    schema = json.loads(SCHEMA.read_text())
+    res = run_cli("lint", str(GUIDE), "--hadolint", "off", "-f", "sarif")
+    doc = json.loads(res.stdout)
+    jsonschema.validate(doc, schema)
+    bad_level = json.loads(res.stdout)
+    bad_level["runs"][0]["results"][0]["level"] = "info"
+    no_message = json.loads(res.stdout)
+    del no_message["runs"][0]["results"][0]["message"]
+    for bad in (bad_level, no_message):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
