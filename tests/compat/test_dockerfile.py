@@ -181,3 +181,23 @@ def test_lint_clean_on_deepo_9(profile: Profile) -> None:
         "FROM bit:5000/deepo_9\nRUN pip install tensorflow-gpu==1.2.0\n", "Dockerfile", profile
     )
     assert {f.code for f in cudnn.findings if f.code.startswith("IS40")} == {"IS403", "IS404"}
+
+
+def test_env_contradicting_a_pinned_cudnn_install_is_one_finding() -> None:
+    """IS302 reports an ENV that contradicts a pinned install; IS404 does not repeat it."""
+    from imagesmith.core.profile import load_profile
+    from imagesmith.services.lint import LintOptions, lint_text
+
+    text = (
+        "FROM bit:5000/deepo_9\nENV TZ=Asia/Shanghai\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends "
+        "libcudnn7=7.0.5.15-1+cuda9.0 && rm -rf /var/lib/apt/lists/*\n"
+        "ENV CUDNN_VERSION=7.1.2.21\n"
+    )
+    report = lint_text(text, "Dockerfile", load_profile("default"), LintOptions(hadolint="off"))
+    on_env_line = sorted(f.code for f in report.findings if f.line == 4)
+    assert on_env_line == ["IS302"]
+    # Without the pin, the ENV claim is still checked (against the base image's cuDNN).
+    unpinned = text.replace("=7.0.5.15-1+cuda9.0", "").replace("7.1.2.21", "6.0")
+    report = lint_text(unpinned, "Dockerfile", load_profile("default"), LintOptions(hadolint="off"))
+    assert "IS404" in {f.code for f in report.findings if f.line == 4}

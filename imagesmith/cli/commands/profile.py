@@ -13,7 +13,8 @@ from imagesmith.cli.app import app
 from imagesmith.cli.options import PROFILE_OPTION
 
 profile_app = typer.Typer(
-    help="Show the cluster profile in effect (catalog, node groups, drivers, job limits).\n\n"
+    help="Show the cluster profile in effect (catalog, node groups, drivers, job limits), list "
+    "profiles, or detect a node's real GPU and driver from nvidia-smi.\n\n"
     "Example: imagesmith profile show --format json",
     no_args_is_help=True,
 )

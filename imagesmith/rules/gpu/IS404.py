@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+from imagesmith.analysis.installs import package_installs
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
 from imagesmith.parse.dockerfile import ParsedDockerfile
@@ -13,8 +15,21 @@ from imagesmith.rules.gpu.common import hits_for
 HELP = "install the framework release built for the image's cuDNN, and keep ENV CUDNN_VERSION true"
 
 
+_CUDNN_PACKAGE = re.compile(r"^(libcudnn\d*(-dev)?|cudnn|nvidia-cudnn-cu\d+)$", re.I)
+
+
+def _cudnn_pinned_by_install(parsed: ParsedDockerfile) -> bool:
+    return any(_CUDNN_PACKAGE.match(p.name) and p.version for p in package_installs(parsed))
+
+
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
-    return hits_for("IS404", parsed, profile, HELP)
+    # An ENV that contradicts a pinned cuDNN package install is IS302's finding (one problem,
+    # one finding); IS404 keeps the framework mismatches and ENV claims about archives/bases.
+    skip_env_claim = _cudnn_pinned_by_install(parsed)
+    for hit in hits_for("IS404", parsed, profile, HELP):
+        if skip_env_claim and hit.message.startswith("ENV CUDNN_VERSION says"):
+            continue
+        yield hit
 
 
 RULE = Rule(
