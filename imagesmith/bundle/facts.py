@@ -57,7 +57,7 @@ def lint_digest(report: Any, root: Path) -> dict[str, Any]:
 
 def compat_dict(dockerfile: Path, profile: Profile) -> dict[str, Any] | None:
     """Compat per node group."""
-    from imagesmith.services.compat import compat_for_dockerfile
+    from imagesmith.compat.api import compat_for_dockerfile
 
     data = compat_for_dockerfile(dockerfile, profile).to_dict()
     assert isinstance(data, dict)

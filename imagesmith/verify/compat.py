@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def check_compat(engine: Engine, ref: str, profile: Profile) -> Check:
-    from imagesmith.services.compat import compat_for_image
+    from imagesmith.compat.api import compat_for_image
 
     report = compat_for_image(engine, ref, profile)
     groups = report.groups
