@@ -37,6 +37,12 @@ TOP_LEVEL = {
 # Real copies of these live in the Debian base; fake metadata would break pip.
 SKIP = {"pip", "setuptools", "wheel"}
 SITE = "/usr/local/lib/python3.11/dist-packages"
+# Images whose real Python is 2.7 are emulated on --base-py27 (Debian bullseye's python2.7).
+SITE_PY27 = "/usr/local/lib/python2.7/dist-packages"
+
+
+def is_py27(img: CatalogImage) -> bool:
+    return (img.python_version or "").startswith("2.")
 
 
 def normalise(name: str) -> str:
@@ -116,10 +122,10 @@ def build_context(img: CatalogImage, base: str, root: Path) -> str:
         path.write_text(text)
 
     env_lines = "".join(f"ENV {k}={json.dumps(v)}\n" for k, v in img.env.items())
-    steps = [f"FROM {base}", "COPY site/ " + SITE + "/"]
+    steps = [f"FROM {base}", "COPY site/ " + (SITE_PY27 if is_py27(img) else SITE) + "/"]
     if img.cuda:
         mm = ".".join(img.cuda.split(".")[:2])
-        steps.append(f"COPY cuda/ /usr/local/")
+        steps.append("COPY cuda/ /usr/local/")
         steps.append(f"RUN ln -s /usr/local/cuda-{mm} /usr/local/cuda")
     if "include/cudnn.h" in files or "include/nccl.h" in files:
         steps.append("COPY include/ /usr/include/")
@@ -129,8 +135,9 @@ def build_context(img: CatalogImage, base: str, root: Path) -> str:
                      f"&& ln -s libcudnn.so.{img.cudnn} /usr/lib/x86_64-linux-gnu/libcudnn.so.{major}")
     steps.append("COPY dpkg-status /tmp/dpkg-status")
     steps.append("RUN cat /tmp/dpkg-status >> /var/lib/dpkg/status && rm /tmp/dpkg-status")
-    if img.python not in ("/usr/bin/python3",):
-        steps.append(f"RUN ln -sf /usr/bin/python3 {img.python}")
+    interpreter = "/usr/bin/python2.7" if is_py27(img) else "/usr/bin/python3"
+    if img.python != interpreter:
+        steps.append(f"RUN ln -sf {interpreter} {img.python}")
     steps.append(textwrap.dedent(f"""\
         LABEL org.imagesmith.emulates="{img.name}" \\
               com.nvidia.cuda.version="{img.cuda or ''}" \\
@@ -149,6 +156,8 @@ def build_context(img: CatalogImage, base: str, root: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", default="imagesmith/debian:bookworm")
+    parser.add_argument("--base-py27", default="imagesmith/debian:bullseye-py27",
+                        help="base for catalog images whose python_version is 2.x")
     parser.add_argument("--profile", default="default")
     parser.add_argument("--force", action="store_true")
     args = parser.parse_args()
@@ -157,7 +166,7 @@ def main() -> int:
         for img in profile.catalog:
             with tempfile.TemporaryDirectory() as tmp:
                 root = Path(tmp)
-                content = build_context(img, args.base, root)
+                content = build_context(img, args.base_py27 if is_py27(img) else args.base, root)
                 ref = img.name if ":" in img.name.rsplit("/", 1)[-1] else img.name + ":latest"
                 if not args.force and eng.image_exists(ref):
                     labels = eng.inspect_image(ref).get("Config", {}).get("Labels") or {}

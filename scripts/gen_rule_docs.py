@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from imagesmith.report.rule_docs import index_markdown, rule_markdown  # noqa: E402
+from imagesmith.rules.docs import index_markdown, rule_markdown  # noqa: E402
 from imagesmith.rules.registry import all_rules  # noqa: E402
 
 

@@ -158,8 +158,37 @@ build_debian() {
     -c 'ENV LANG=C.UTF-8' "$tarball" "$ref" >/dev/null
 }
 
+# nvidia-tensorflow-17.05 really runs Python 2.7: its emulation starts from Debian bullseye,
+# the last Debian with python2.7, and pip 20.3.4 (the last for 2.7) from bullseye's own wheels.
+build_bullseye_py27() {
+  local ref="imagesmith/debian:bullseye-py27"
+  image_exists "$ref" && return 0
+  local tarball="$cache/bullseye-minbase-python2.7.tar"
+  if [ ! -s "$tarball" ]; then
+    say "debootstrap bullseye minbase (+python2.7, pip 20.3.4) into a rootfs"
+    local root; root="$(mktemp -d)"
+    debootstrap --variant=minbase --include=python2.7,python-pip-whl,ca-certificates \
+      bullseye "$root" http://deb.debian.org/debian >"$log_dir/debootstrap-bullseye.log" 2>&1 \
+      || { tail -20 "$log_dir/debootstrap-bullseye.log" >&2; die "debootstrap bullseye failed"; }
+    cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
+    local wheels=/usr/share/python-wheels
+    chroot "$root" /usr/bin/python2.7 "$(ls "$root$wheels"/pip-*.whl | sed "s|^$root||")/pip" \
+      install -q --no-index --find-links "$wheels" pip setuptools wheel pkg_resources \
+      >>"$log_dir/debootstrap-bullseye.log" 2>&1 \
+      || { tail -20 "$log_dir/debootstrap-bullseye.log" >&2; die "pip for python2.7 failed"; }
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/root/.cache
+    tar -C "$root" -cf "$tarball.part" . && mv "$tarball.part" "$tarball"
+    rm -rf "$root"
+  fi
+  say "importing $ref"
+  docker import -c 'CMD ["/bin/bash"]' \
+    -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV LANG=C.UTF-8' "$tarball" "$ref" >/dev/null
+}
+
 build_cluster_images() {
-  "$python" "$here/cluster_images.py" --base imagesmith/debian:bookworm
+  "$python" "$here/cluster_images.py" --base imagesmith/debian:bookworm \
+    --base-py27 imagesmith/debian:bullseye-py27
 }
 
 main() {
@@ -171,6 +200,7 @@ main() {
   start_registry
   build_busybox
   build_debian
+  build_bullseye_py27
   build_cluster_images
   say "ready: engine $(docker version -f '{{.Server.Version}}'), registry bit:5000, images:"
   docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(imagesmith/|bit:5000/)' | sort | sed 's/^/  /' || true

@@ -3,6 +3,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install -q -e '.[test]' || { echo "pip install failed" >&2; exit 1; }
+# Static checks first (seconds): the ruff rules and the layer contracts in pyproject.toml.
+python3 -m ruff check imagesmith || { echo "ruff check imagesmith failed: fix the findings above" >&2; exit 1; }
+lint-imports || { echo "lint-imports failed: an import breaks a layer contract ([tool.importlinter] in pyproject.toml)" >&2; exit 1; }
 bash scripts/test-env.sh || { echo "test environment set-up failed" >&2; exit 1; }
 python3 -m pytest "$@"
 rc=$?

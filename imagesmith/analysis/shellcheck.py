@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from imagesmith.analysis.external import ExternalFinding, PendingShellcheck
-from imagesmith.parse.dockerfile import Instruction, ParsedDockerfile
+from imagesmith.model import Instruction, ParsedDockerfile
 
 _RUN_PREFIX = re.compile(r"^\s*RUN\s+((?:--\S+\s+)*)", re.IGNORECASE)
 _SHEBANG = re.compile(r"^#!\s*(?:/usr/bin/env\s+)?\S*?(bash|dash|ksh|sh)\b")
-CACHE_KEY = "shellcheck"
+# A started batch, then its results, per model: ShellCheck runs once per lint call.
+_RESULTS: "WeakKeyDictionary[ParsedDockerfile, _Batch | dict[int, list[ExternalFinding]]]" = (
+    WeakKeyDictionary()
+)
 
 
 @dataclass(frozen=True)
@@ -26,27 +30,20 @@ class ShellSource:
     first_line: int  # Dockerfile line of the text's line 1
 
 
-def _stage_shell(parsed: ParsedDockerfile, ins: Instruction) -> str | None:
-    """The dialect set by the last SHELL before `ins` in its stage; None for non-POSIX shells."""
-    dialect = "sh"
-    for other in parsed.before(ins, "SHELL"):
-        if other.value:
-            exe = other.value[0].rsplit("/", 1)[-1].lower()
-            dialect = exe if exe in ("sh", "bash", "dash", "ksh") else ""
-    return dialect or None
-
-
-def _windows_escape(parsed: ParsedDockerfile) -> bool:
-    return any(re.match(r"#\s*escape\s*=\s*`", text) for _, text in parsed.comments[:3])
+def _stage_shell(ins: Instruction) -> str | None:
+    """The dialect of the SHELL in force (inherited from a base stage too); None for non-POSIX
+    shells."""
+    exe = ins.shell[0].rsplit("/", 1)[-1].lower() if ins.shell else "sh"
+    return exe if exe in ("sh", "bash", "dash", "ksh") else None
 
 
 def shell_sources(parsed: ParsedDockerfile) -> list[ShellSource]:
-    if _windows_escape(parsed):
+    if parsed.escape == "`":
         return []
     out = []
     for ins in parsed.of("RUN"):
         script = ins.shell_script
-        dialect = _stage_shell(parsed, ins)
+        dialect = _stage_shell(ins)
         if script is None or dialect is None:
             continue
         if ins.heredocs and script == ins.heredocs[0].content:
@@ -74,7 +71,7 @@ class _Batch:
         unique: dict[tuple[str, str], str] = {}
         self.index: list[tuple[ParsedDockerfile, ShellSource, str]] = []
         for parsed in files:
-            parsed.cache[CACHE_KEY] = self
+            _RESULTS[parsed] = self
             for src in shell_sources(parsed):
                 key = unique.setdefault((src.dialect, src.text), str(len(unique)))
                 self.index.append((parsed, src, key))
@@ -82,13 +79,15 @@ class _Batch:
         self.pending = PendingShellcheck([(key, d, t) for (d, t), key in unique.items()])
 
     def collect(self) -> None:
-        for parsed in self.files:
-            parsed.cache[CACHE_KEY] = {}
+        found: dict[ParsedDockerfile, dict[int, list[ExternalFinding]]] = {
+            parsed: {} for parsed in self.files
+        }
         results = self.pending.result()
         for parsed, src, key in self.index:
-            parsed.cache[CACHE_KEY][src.instruction.line] = [
+            found[parsed][src.instruction.line] = [
                 _shift(f, src.first_line - 1) for f in results[key]
             ]
+        _RESULTS.update(found)
 
 
 def prefetch(files: list[ParsedDockerfile]) -> _Batch:
@@ -104,9 +103,11 @@ def _shift(f: ExternalFinding, by: int) -> ExternalFinding:
 
 def shellcheck_findings(parsed: ParsedDockerfile) -> dict[int, list[ExternalFinding]]:
     """{RUN line: ShellCheck findings} for one file, waiting for a started batch if needed."""
-    if CACHE_KEY not in parsed.cache:
+    if parsed not in _RESULTS:
         prefetch([parsed])
-    value = parsed.cache[CACHE_KEY]
+    value = _RESULTS[parsed]
     if isinstance(value, _Batch):
         value.collect()
-    return parsed.cache[CACHE_KEY]
+        value = _RESULTS[parsed]
+    assert isinstance(value, dict)
+    return value

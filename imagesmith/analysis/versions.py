@@ -8,13 +8,16 @@ installs (None when unpinned); `declared_versions` what the base image and ENVs 
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Callable
 
 from imagesmith.analysis.installs import PackageInstall, archives, downloads, package_installs
-from imagesmith.parse.dockerfile import ParsedDockerfile, Stage
+from imagesmith.core.versions import same_release
+from imagesmith.model import ParsedDockerfile, Stage
 
 
 def _from_name(pattern: str) -> Callable[[str], str | None]:
@@ -123,19 +126,9 @@ class Declared:
     origin: str  # "ENV on line 12" / "base image bit:5000/deepo_9"
 
 
-def normalise(version: str) -> list[str]:
-    """Comparable parts: drop epochs, Debian revisions, local tags (`1.2.0+cu92`, `7.6.5.32-1+cuda10.1`)."""
-    v = version.split(":", 1)[-1]
-    v = re.split(r"[+~]", v, maxsplit=1)[0]
-    v = re.sub(r"-\d+(\.\d+)?$", "", v) if re.search(r"\d-\d", v) else v
-    return [p for p in re.split(r"[.\-]", v.lstrip("vV")) if p]
-
-
-def consistent(a: str, b: str) -> bool:
-    """Two versions agree where both say something: `8` ~ `8.0.61`, `5` ~ `5.0`, `1.0.0` !~ `1.0.1`."""
-    pa, pb = normalise(a), normalise(b)
-    n = min(len(pa), len(pb))
-    return [p.lstrip("0") or "0" for p in pa[:n]] == [p.lstrip("0") or "0" for p in pb[:n]]
+# Two versions agree where both say something (`8` ~ `8.0.61`); None when either is no version.
+# The name stays for IS301, IS302 and record/generate.py.
+consistent = same_release
 
 
 def tracker_for_env(name: str) -> Tracker | None:
@@ -152,9 +145,11 @@ def _file_version(tracker: Tracker, filename: str) -> str | None:
 
 
 def tracked_installs(parsed: ParsedDockerfile) -> list[TrackedInstall]:
-    cached = parsed.cache.get("tracked_installs")
-    if cached is not None:
-        return cached
+    return list(_tracked_installs(parsed))
+
+
+@lru_cache(maxsize=64)
+def _tracked_installs(parsed: ParsedDockerfile) -> tuple[TrackedInstall, ...]:
     out: list[TrackedInstall] = []
     for inst in package_installs(parsed):
         for tracker in TRACKERS:
@@ -182,8 +177,7 @@ def tracked_installs(parsed: ParsedDockerfile) -> list[TrackedInstall]:
             if version:
                 out.append(TrackedInstall(tracker, version, dl.line, dl.stage, dl.url, "download"))
     out.sort(key=lambda t: t.line)
-    parsed.cache["tracked_installs"] = out
-    return out
+    return tuple(out)
 
 
 def base_env(parsed: ParsedDockerfile, stage: Stage, profile: object) -> tuple[dict[str, str], str]:

@@ -25,12 +25,9 @@ def base_and_env(parsed: Any, profile: Profile) -> tuple[dict[str, Any], dict[st
 
     `$VAR`s the Dockerfile could not resolve (set by the base image) are expanded with
     the catalog ENV, so `PATH=/x:$PATH` shows the full new value."""
-    from imagesmith.parse.dockerfile import expand_vars
-
     base, env = final_stage_env(parsed)
     image = profile.find_image(base) if base else None
     catalog_env = dict(image.env) if image else {}
-    env = {k: expand_vars(v, dict(catalog_env))[0] for k, v in env.items()}
     added = {k: v for k, v in env.items() if k not in catalog_env}
     changed = {k: {"base": catalog_env[k], "request": v}
                for k, v in env.items() if k in catalog_env and catalog_env[k] != v}

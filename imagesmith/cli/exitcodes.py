@@ -21,7 +21,12 @@ def exit_code_for(exc: BaseException) -> ExitCode:
     if isinstance(exc, errors.CheckFailed):
         return ExitCode.FINDINGS
     if isinstance(exc, errors.UserInputError):
+        # Includes EngineUnavailable and EngineRefused (an unknown image or container, a
+        # Dockerfile the builder rejects, a registry that refuses or cannot be reached).
         return ExitCode.INPUT
+    if isinstance(exc, errors.EngineError):
+        # The engine failed on its own: exit 3 with a crash log carrying the engine's version.
+        return ExitCode.INTERNAL
     if isinstance(exc, (OSError, UnicodeDecodeError)):
         # Unreadable/unwritable paths and non-UTF-8 files that escaped a service: input errors.
         return ExitCode.INPUT

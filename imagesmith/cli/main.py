@@ -31,8 +31,22 @@ def _crash_log(exc: BaseException) -> Path:
     path = base / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(f"imagesmith crash, argv={sys.argv!r}\n")
+        for name, value in _versions().items():
+            fh.write(f"{name}: {value}\n")
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=fh)
     return path
+
+
+def _versions() -> dict[str, str]:
+    """What a bug report needs to reproduce a crash; the engine's only if this run connected."""
+    import platform
+
+    from imagesmith import __version__
+    from imagesmith.engine.versions import runtime_versions
+
+    return {"imagesmith": __version__,
+            "Python": f"{platform.python_version()} ({sys.executable})",
+            **runtime_versions()}
 
 
 def describe_io_error(exc: OSError | UnicodeDecodeError) -> str:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from imagesmith.compat.choose import suggest
 from imagesmith.compat.report import GroupVerdict, group_verdicts
 from imagesmith.compat.stack import GpuStack
-from imagesmith.compat.verdict import CAVEATS, RUNS
+from imagesmith.compat.verdict import CAVEATS, RUNS, UNKNOWN_VERDICT
 from imagesmith.core.errors import UserInputError
 from imagesmith.core.profile import NodeGroup, Profile
 
@@ -26,15 +26,19 @@ class CompatReport:
     profile: str
     groups: list[GroupVerdict]
     stack: GpuStack = field(default_factory=GpuStack)
-    # Whether "runs-with-caveats" counts as running for the exit code (default: no; see docs/compat.md).
+    # Whether "runs-with-caveats" / "unknown" count as running for the exit code (default: no;
+    # see docs/compat.md).
     caveats_ok: bool = False
+    unknown_ok: bool = False
 
     @property
     def all_run(self) -> bool:
         return all(g.verdict == RUNS for g in self.groups)
 
-    def exit_code(self, caveats_ok: bool | None = None) -> int:
+    def exit_code(self, caveats_ok: bool | None = None, unknown_ok: bool | None = None) -> int:
         ok = {RUNS, CAVEATS} if (self.caveats_ok if caveats_ok is None else caveats_ok) else {RUNS}
+        if self.unknown_ok if unknown_ok is None else unknown_ok:
+            ok.add(UNKNOWN_VERDICT)
         return 0 if all(g.verdict in ok for g in self.groups) else 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -58,7 +62,7 @@ class CompatReport:
         for g in self.groups:
             lines.append(
                 f"{g.name} ({g.gpu}, sm_{g.compute_capability.replace('.', '')}, driver {g.driver} "
-                f"{g.driver_source}): {g.verdict}"
+                f"{g.driver_source}): {g.verdict.value}"
             )
             lines += [f"  - {r}" for r in g.reasons]
             if g.suggestion:

@@ -8,6 +8,7 @@ from packaging.version import Version
 
 from imagesmith.compat import knowledge as K
 from imagesmith.compat.stack import Framework, GpuStack
+from imagesmith.core import versions as V
 from imagesmith.core.profile import CatalogImage
 
 # nvidia/cuda:<X.Y[.Z]>[-cudnn<N>]-<base|runtime|devel>[-<os>] and the bare <X.Y[.Z]> of old tags.
@@ -51,7 +52,7 @@ def require_for_cuda(cuda: str) -> str:
     """The NVIDIA_REQUIRE_CUDA that current official `nvidia/cuda` tags of this release carry
     (NV-cuda-mirror history, cuda-compat.md §4b): plain `cuda>=X.Y` before 10.0, Tesla-only
     R384/R410/R418/R450/R470 clauses for 10.x-11.5, every brand on R470 and later from 11.6."""
-    mm = K.major_minor(cuda)
+    mm = V.major_minor(cuda)
     v = Version(mm)
     head = f"cuda>={mm}"
     if v < Version("10.0"):
@@ -86,11 +87,11 @@ def stack_from_cuda_tag(ref: str) -> GpuStack | None:
     if tag["cudnn"]:
         stack.cudnn = tag["cudnn"]
         stack.cudnn_source = f"tag of {ref}"
-    stack.cuda_compat = Version(K.major_minor(cuda)) >= Version("10.0")
+    stack.cuda_compat = Version(V.major_minor(cuda)) >= Version("10.0")
     stack.has_nvcc = tag["flavour"] == "devel"
     stack.nvidia_require = require_for_cuda(cuda)
     stack.assumed.append(
-        f"{ref}: NVIDIA_REQUIRE_CUDA as current official tags of CUDA {K.major_minor(cuda)} set it"
+        f"{ref}: NVIDIA_REQUIRE_CUDA as current official tags of CUDA {V.major_minor(cuda)} set it"
     )
     stack.evidence.append(f"CUDA {cuda} from the nvidia/cuda tag {ref}")
     return stack
@@ -105,18 +106,20 @@ def stack_from_catalog(image: CatalogImage) -> GpuStack:
         catalog_image=image.name,
         env=env,
         nvidia_require=env.get("NVIDIA_REQUIRE_CUDA"),
+        python=image.python_version,
     )
     stack.cuda_source = f"catalog entry {image.name}" if stack.cuda else ""
     stack.cudnn_source = f"catalog entry {image.name}" if stack.cudnn else ""
     base_tag = parse_cuda_tag(image.base) if image.base else None
     if base_tag:
-        stack.cuda_compat = Version(K.major_minor(base_tag["cuda"] or "0.0")) >= Version("10.0")
+        stack.cuda_compat = Version(V.major_minor(base_tag["cuda"] or "0.0")) >= Version("10.0")
         stack.has_nvcc = base_tag["flavour"] == "devel"
     for name, ver in image.packages.items():
         if K.package_build(name, ver) is not None:
             variant = _catalog_variant(name, stack.cuda)
             stack.frameworks.append(
-                Framework(name, ver, None, variant, source=f"catalog {image.name}")
+                Framework(name, ver, None, variant, source=f"catalog {image.name}",
+                          assumed="packages" in image.assumed)
             )
     for item in image.assumed:
         stack.assumed.append(f"{image.name}: {item} (catalog says assumed)")
@@ -126,6 +129,6 @@ def stack_from_catalog(image: CatalogImage) -> GpuStack:
 
 def _catalog_variant(name: str, cuda: str | None) -> str | None:
     """A catalog torch was installed as the wheel matching the image's CUDA (deepo: cu90)."""
-    if K.normalise(name) != "torch" or not cuda:
+    if V.canonical_name(name) != "torch":
         return None
-    return "cu" + K.major_minor(cuda).replace(".", "")
+    return V.cuda_variant(cuda)

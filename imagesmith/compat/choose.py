@@ -10,7 +10,6 @@ set of node groups. Stable API for the recipes helper (see docs/compat.md):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -20,7 +19,8 @@ from imagesmith.compat import knowledge as K
 from imagesmith.compat.catalog import stack_from_catalog
 from imagesmith.compat.report import GroupVerdict, group_verdict
 from imagesmith.compat.stack import Framework, GpuStack
-from imagesmith.compat.verdict import CAVEATS, FAILS, RUNS
+from imagesmith.compat.wheels import WheelKind, wheel_for_release
+from imagesmith.compat.verdict import CAVEATS, FAILS, RUNS, UNKNOWN_VERDICT
 from imagesmith.core.profile import CatalogImage, NodeGroup, Profile
 
 TORCH_INDEX = "https://download.pytorch.org/whl/torch_stable.html"
@@ -104,8 +104,19 @@ def _stack_for(candidate: Candidate, base: CatalogImage | None) -> GpuStack:
     names = {"torch"} if candidate.package == "torch" else {"tensorflow", "tensorflow-gpu"}
     stack.frameworks = [f for f in stack.frameworks if K.normalise(f.name) not in names]
     stack.frameworks.append(
-        Framework(candidate.package, candidate.version, None, candidate.variant, source="candidate")
+        Framework(candidate.package, candidate.version, None, candidate.variant, source="candidate",
+                  installed_by_pip=True)
     )
+    if stack.python:
+        # Advice is only offered when pip is known to install it for the image's Python.
+        version = candidate.version + (
+            f"+{candidate.variant}" if candidate.package == "torch" and candidate.variant
+            and candidate.variant.startswith("cu") and "+" not in candidate.version else ""
+        )
+        found = wheel_for_release(candidate.package, version, stack.python)
+        if found.kind == WheelKind.UNKNOWN:
+            stack.unresolved(f"whether pip can install {candidate.package}=={version} on "
+                             f"Python {stack.python} is not known: {found.reason}")
     if base is None and candidate.package != "torch":
         build = K.package_build(candidate.package, candidate.version)
         if (
@@ -136,7 +147,10 @@ def evaluate_framework(
 
 def _status(verdicts: dict[str, GroupVerdict]) -> str:
     kinds = {v.verdict for v in verdicts.values()}
-    return FAILS if FAILS in kinds else CAVEATS if CAVEATS in kinds else RUNS
+    for verdict in (FAILS, UNKNOWN_VERDICT, CAVEATS):
+        if verdict in kinds:
+            return verdict
+    return RUNS
 
 
 def best_framework_version(
@@ -207,12 +221,10 @@ def suggest(
 
 
 def _blamed_frameworks(stack: GpuStack, verdicts: Sequence[GroupVerdict]) -> list[str]:
-    text = " ".join(i.message for v in verdicts for i in v.issues if i.kind != "ok")
+    blamed = {K.normalise(i.subject) for v in verdicts for i in v.issues if i.kind != "ok" and i.subject}
     names = []
     for fw in stack.frameworks:
         key = K.normalise(fw.name)
-        if key in ("torch", "tensorflow", "tensorflow-gpu") and re.search(
-            rf"\b{re.escape(fw.name)}\b", text
-        ):
+        if key in ("torch", "tensorflow", "tensorflow-gpu") and key in blamed:
             names.append("torch" if key == "torch" else "tensorflow")
     return list(dict.fromkeys(names))

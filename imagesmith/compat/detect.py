@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
 
 from imagesmith.compat import knowledge as K
 from imagesmith.core.config import read_toml
 from imagesmith.core.errors import UserInputError
+from imagesmith.core.versions import try_parse
 from imagesmith.core.profile import NodeGroup, Profile
 
 QUERY = ["nvidia-smi", "--query-gpu=name,driver_version,compute_cap", "--format=csv"]
@@ -84,12 +84,10 @@ def parse_query_csv(text: str, where: str = "nvidia-smi output") -> list[Detecte
             )
         values = dict(zip(keys, (c.strip() for c in row)))
         name, driver = values["name"], values["driver"]
-        try:
-            Version(driver)
-        except InvalidVersion:
+        if try_parse(driver) is None:
             raise UserInputError(
-                f"GPU row {number}: {driver!r} is not a driver version", where=where
-            ) from None
+                f"GPU row {number}: {driver[:40]!r} is not a driver version", where=where
+            )
         cc = values.get("cc")
         source = "nvidia-smi"
         if not cc or cc.startswith("[N/A") or cc.lower().startswith(("n/a", "[not")):

@@ -12,10 +12,11 @@ from imagesmith.compat import knowledge as K
 from imagesmith.compat.catalog import stack_from_catalog, stack_from_cuda_tag
 from imagesmith.compat.imagestack import CUDA_VERSION_TXT
 from imagesmith.compat.stack import Framework, GpuStack
+from imagesmith.core import versions as V
 from imagesmith.core.profile import Profile, split_image_ref
 
 if TYPE_CHECKING:  # pragma: no cover
-    from imagesmith.parse.dockerfile import ParsedDockerfile, Stage
+    from imagesmith.model import ParsedDockerfile, Stage
 
 _APT_CUDA = re.compile(r"^cuda-(?:[a-z-]+-)?(\d+)-(\d+)$")
 _APT_CUDA_META = re.compile(r"^cuda-(\d+)-(\d+)$")
@@ -70,16 +71,43 @@ def base_stack(ref: str, profile: Profile) -> GpuStack:
                 "torch",
                 m.group("ver"),
                 None,
-                "cu" + cuda.replace(".", ""),
+                V.cuda_variant(cuda),
                 source=f"base image {ref}",
             )
         )
         return stack
     stack = GpuStack(base_image=ref)
-    stack.evidence.append(
-        f"base image {ref} is neither in the profile catalog nor a known CUDA image"
+    if ref.lower() == "scratch" or _gpu_free_official_image(name):
+        stack.evidence.append(
+            f"base image {ref} is a Docker Official Image of an OS or language runtime, which "
+            "carries no CUDA (docker-library/official-images; confidence D)"
+        )
+        return stack
+    why = (
+        "its tag does not follow the nvidia/cuda tag grammar"
+        if name in ("nvidia/cuda", "nvcr.io/nvidia/cuda")
+        else "it is neither in the profile catalog nor a known CUDA image"
+    )
+    stack.evidence.append(f"base image {ref}: {why}")
+    stack.unresolved(
+        f"base image {ref}: {why}, so its CUDA, cuDNN and frameworks are unknown "
+        f"(check the image itself: `imagesmith compat {ref}` where it exists)",
+        code="IS401",
     )
     return stack
+
+
+# Docker Official Images of OSes and language runtimes: none ships CUDA libraries.
+_GPU_FREE = frozenset(
+    "alpine almalinux amazonlinux archlinux busybox centos clearlinux debian fedora gentoo/stage3 "
+    "mageia opensuse/leap opensuse/tumbleweed oraclelinux photon rockylinux sl ubuntu "
+    "buildpack-deps gcc golang haskell julia node openjdk eclipse-temurin perl php pypy python "
+    "r-base ruby rust erlang elixir swift nginx httpd postgres mysql mariadb redis mongo".split()
+)
+
+
+def _gpu_free_official_image(name: str) -> bool:
+    return name.removeprefix("library/") in _GPU_FREE
 
 
 def _stage_chain(parsed: ParsedDockerfile) -> list[Stage]:
@@ -99,8 +127,8 @@ def _set_cudnn(stack: GpuStack, cudnn: str, source: str, line: int) -> None:
 
 def _add_framework(stack: GpuStack, fw: Framework) -> None:
     """A later install of the same package replaces the earlier one (pip upgrades it)."""
-    key = K.normalise(fw.name)
-    stack.frameworks = [f for f in stack.frameworks if K.normalise(f.name) != key]
+    key = V.canonical_name(fw.name)
+    stack.frameworks = [f for f in stack.frameworks if V.canonical_name(f.name) != key]
     stack.frameworks.append(fw)
 
 
@@ -112,7 +140,19 @@ def stack_from_parsed(
     if not parsed.stages:
         return GpuStack()
     chain = _stage_chain(parsed)
-    stack = base_stack(chain[0].base, profile)
+    root = chain[0]
+    if root.unresolved or root.base_error:
+        stack = GpuStack(base_image=root.base)
+        names = ", ".join(f"${n}" for n in root.unresolved)
+        stack.unresolved(
+            f"the base image `{root.base_raw}` (line {root.line}) cannot be resolved"
+            f" ({names or root.base_error}: no default, set only by --build-arg), so the "
+            "image's CUDA stack is unknown",
+            code="IS401",
+            line=root.line,
+        )
+    else:
+        stack = base_stack(root.base, profile)
     stages = {s.index for s in chain}
     events: list[tuple[int, str, object]] = []
     for st in chain:
@@ -185,7 +225,7 @@ def _apply_archive(stack: GpuStack, item: object, line: int, context_dir: Path |
         m = _ARCHIVE.search(source)
         if not m:
             return
-        cuda = m.group(1) if "." in m.group(1) else K.cuda_from_digits(m.group(1))
+        cuda = m.group(1) if "." in m.group(1) else V.cuda_from_digits(m.group(1))
         cudnn, how = m.group(2), "named by"
         stack.assumed.append(f"{source} (line {line}) holds the CUDA/cuDNN its name says")
     if cuda:
@@ -198,13 +238,7 @@ def _apply_archive(stack: GpuStack, item: object, line: int, context_dir: Path |
 
 
 def _apply_env(stack: GpuStack, ins: object, line: int) -> None:
-    from imagesmith.parse.dockerfile import expand_vars
-
-    assigned = {
-        k: (expand_vars(v, {**stack.env})[0] if "$" in v else v)
-        for k, v in getattr(ins, "assigned", {}).items()
-        if v is not None
-    }
+    assigned = {k: v for k, v in getattr(ins, "assigned", {}).items() if v is not None}
     stack.env.update(assigned)
     if assigned.get("CUDA_VERSION"):
         _set_cuda(stack, assigned["CUDA_VERSION"], f"ENV CUDA_VERSION (line {line})", line)
@@ -222,8 +256,9 @@ def _apply_env(stack: GpuStack, ins: object, line: int) -> None:
 
 
 def _apply_package(stack: GpuStack, p: object) -> None:
-    name, ver, line, manager = p.name, p.version, p.line, p.manager  # type: ignore[attr-defined]
-    key = K.normalise(name)
+    name, ver, line, manager = p.name, p.release, p.line, p.manager  # type: ignore[attr-defined]
+    build = p.build or ""  # type: ignore[attr-defined]
+    key = V.canonical_name(name)
     if manager == "apt":
         if key.startswith("cuda-compat"):
             stack.cuda_compat = True
@@ -232,10 +267,10 @@ def _apply_package(stack: GpuStack, p: object) -> None:
             _set_cuda(stack, f"{m.group(1)}.{m.group(2)}", f"apt {name} (line {line})", line)
         m = _APT_CUDNN.match(key)
         if m:
-            _set_cudnn(stack, (ver or m.group(1)).split("-")[0], f"apt {name} (line {line})", line)
+            cudnn = (V.upstream(ver) if ver else None) or m.group(1)
+            _set_cudnn(stack, cudnn, f"apt {name} (line {line})", line)
         return
-    if manager == "conda" and ver and "=" in ver:
-        ver, _, build = ver.partition("=")
+    if manager == "conda" and ver and build:
         m = re.search(r"cuda(\d+)\.(\d+)", build)
         if key == "pytorch" and (m or "cpu" in build):
             _add_framework(
@@ -244,16 +279,17 @@ def _apply_package(stack: GpuStack, p: object) -> None:
                     "torch",
                     ver,
                     line,
-                    f"cu{m.group(1)}{m.group(2)}" if m else "cpu",
+                    V.cuda_variant(m.group(0)) if m else "cpu",
                     source=f"conda install (line {line})",
                 ),
             )
             return
     if manager == "conda":
         if key in ("cudatoolkit", "pytorch-cuda") and ver:
-            torch = next((f for f in stack.frameworks if K.normalise(f.name) == "torch"), None)
-            if torch is not None:
-                torch.variant = "cu" + K.major_minor(ver).replace(".", "")
+            torch = next((f for f in stack.frameworks if V.canonical_name(f.name) == "torch"), None)
+            variant = V.cuda_variant(ver)
+            if torch is not None and variant is not None:
+                torch.variant = variant
         if key == "pytorch":
             name = "torch"
     if key in ("torch", "pytorch") and manager in ("pip", "conda"):
@@ -261,11 +297,13 @@ def _apply_package(stack: GpuStack, p: object) -> None:
         m = _INDEX_VARIANT.search(raw)
         variant = m.group(1) if m and not (ver and "+" in ver) else None
         _add_framework(
-            stack, Framework("torch", ver, line, variant, source=f"{manager} install (line {line})")
+            stack, Framework("torch", ver, line, variant, source=f"{manager} install (line {line})",
+                             spec=p.spec, installed_by_pip=manager == "pip")  # type: ignore[attr-defined]
         )
         return
-    if K.package_build(name, ver) is not None:
-        _add_framework(stack, Framework(name, ver, line, source=f"{manager} install (line {line})"))
+    if K.package_build(name, ver) is not None or (key.startswith("jax") and manager == "pip"):
+        _add_framework(stack, Framework(name, ver, line, source=f"{manager} install (line {line})",
+                                        spec=p.spec, installed_by_pip=manager == "pip"))  # type: ignore[attr-defined]
 
 
 def _apply_wheel_urls(stack: GpuStack, rc: object) -> None:
@@ -278,7 +316,7 @@ def _apply_wheel_urls(stack: GpuStack, rc: object) -> None:
         variant, dist, ver = m.group(1), m.group(2).replace("_", "-"), m.group(3)
         if K.package_build(dist, ver) is None:
             continue
-        local = K.try_version(ver)
+        local = V.try_parse(ver)
         if local is not None and local.local:
             variant = str(local.local)
             ver = local.base_version
@@ -288,9 +326,8 @@ def _apply_wheel_urls(stack: GpuStack, rc: object) -> None:
 
 
 def stack_from_dockerfile(path: Path, profile: Profile) -> GpuStack:
-    from imagesmith.parse.dockerfile import parse_dockerfile
+    from imagesmith.model import model_for
 
     text = path.read_text(encoding="utf-8", errors="replace")
-    parsed = parse_dockerfile(text, str(path))
-    parsed.context_dir = path.parent
+    parsed = model_for(text, str(path), profile, context_dir=path.parent)
     return stack_from_parsed(parsed, profile, path.parent)

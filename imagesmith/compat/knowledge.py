@@ -14,7 +14,9 @@ from importlib import resources
 from typing import Any
 
 from packaging.specifiers import SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
+
+from imagesmith.core import versions as V
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class ArchSpec:
                 return True
             return bool(ptx_jit and any(p <= target for p in self.ptx))
         if self.min_cc:
-            return version(cc) >= version(self.min_cc)
+            return V.parse(cc) >= V.parse(self.min_cc)
         return None
 
 
@@ -108,22 +110,10 @@ class FrameworkBuild:
         return f"{self.package} {ver}"
 
 
-def version(text: str) -> Version:
-    return Version(text)
-
-
-def try_version(text: str | None) -> Version | None:
-    if not text:
-        return None
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
-def major_minor(text: str) -> str:
-    parts = (text.split(".") + ["0"])[:2]
-    return ".".join(parts)
+# compat/verdict.py reads these as `K.`; the one implementation is imagesmith.core.versions.
+try_version = V.try_parse
+major_minor = V.major_minor
+normalise = V.canonical_name
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +154,7 @@ def gpu_by_name(name: str) -> GpuFact | None:
 
 def architecture_name(cc: str) -> str:
     majors = data()["arch_families"]["majors"]
-    mm = major_minor(cc)
+    mm = V.major_minor(cc)
     return majors.get(mm) or majors.get(mm.split(".")[0], "unknown")
 
 
@@ -179,17 +169,17 @@ def min_driver_for(cuda: str) -> Fact | None:
     """Minimum Linux driver for a CUDA runtime version (`9.0`, `9.0.176`, `11.4.3`).
 
     A bare X.Y means its GA release; X.Y.Z picks the newest update not above it."""
-    v = try_version(cuda)
+    v = V.try_parse(cuda)
     if v is None:
         return None
-    mm = major_minor(cuda)
-    rows = [r for r in _release_rows() if major_minor(r["cuda"]) == mm]
+    mm = V.major_minor(cuda)
+    rows = [r for r in _release_rows() if V.major_minor(r["cuda"]) == mm]
     if not rows:
         return None
     chosen = rows[0]
     if len(v.release) >= 3:
         for r in rows:
-            if version(r["cuda"]) <= v:
+            if V.parse(r["cuda"]) <= v:
                 chosen = r
     return Fact(
         chosen["min_driver"], chosen["source"], chosen["confidence"], chosen.get("note", "")
@@ -197,19 +187,20 @@ def min_driver_for(cuda: str) -> Fact | None:
 
 
 def known_cuda(cuda: str) -> bool:
-    return any(major_minor(r["cuda"]) == major_minor(cuda) for r in _release_rows())
+    mm = V.cuda_major_minor(cuda)
+    return mm is not None and any(V.major_minor(r["cuda"]) == mm for r in _release_rows())
 
 
 def driver_cuda_version(driver: str) -> str | None:
     """The newest CUDA X.Y a driver runs natively (what nvidia-smi prints as "CUDA Version")."""
-    dv = try_version(driver)
+    dv = V.try_parse(driver)
     if dv is None:
         return None
     best: str | None = None
     for r in _release_rows():
-        if version(r["min_driver"]) <= dv:
-            mm = major_minor(r["cuda"])
-            if best is None or version(mm) > version(best):
+        if V.parse(r["min_driver"]) <= dv:
+            mm = V.major_minor(r["cuda"])
+            if best is None or V.parse(mm) > V.parse(best):
                 best = mm
     return best
 
@@ -234,9 +225,12 @@ def kepler_compat_report() -> Fact:
 
 def toolkit_archs(cuda: str) -> Fact | None:
     """The real SASS targets (as ints, 37, 61...) a CUDA toolkit can build."""
-    v = version(major_minor(cuda))
+    mm = V.cuda_major_minor(cuda)
+    if mm is None:
+        return None
+    v = V.parse(mm)
     for row in data()["toolkit_archs"]:
-        if version(row["cuda_from"]) <= v <= version(row["cuda_to"]):
+        if V.parse(row["cuda_from"]) <= v <= V.parse(row["cuda_to"]):
             return Fact(tuple(row["sm"]), row["source"], row["confidence"])
     return None
 
@@ -252,30 +246,13 @@ def toolkit_targets(cuda: str, cc: str) -> Fact | None:
 # -- frameworks ---------------------------------------------------------------------
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def _in(spec: str, ver: str | None) -> bool:
-    v = try_version(ver)
+    v = V.try_parse(ver)
     return v is not None and SpecifierSet(spec).contains(v, prereleases=True)
 
 
-def _cuda_of_variant(variant: str) -> str | None:
-    m = re.fullmatch(r"cu(\d+)", variant)
-    if not m:
-        return None
-    digits = m.group(1)
-    return f"{digits[:-1]}.{digits[-1]}" if len(digits) >= 2 else None
-
-
-def cuda_from_digits(digits: str) -> str:
-    """`90` -> 9.0, `118` -> 11.8, `102` -> 10.2 (package names and +cuXYZ labels)."""
-    return f"{digits[:-1]}.{digits[-1]}" if len(digits) > 1 else f"{digits}.0"
-
-
 def torch_release(ver: str) -> dict[str, Any] | None:
-    base = try_version(ver)
+    base = V.try_parse(ver)
     if base is None:
         return None
     plain = base.base_version
@@ -291,7 +268,7 @@ def torch_variants(ver: str) -> list[str]:
 
 
 def _torch_arch(ver: str, variant: str) -> tuple[ArchSpec, str, str] | None:
-    plain = version(ver).base_version
+    plain = V.parse(ver).base_version
     for row in data()["torch_archs"]:
         if variant in row["variants"] and _in(row["versions"], plain):
             return ArchSpec.parse(row["arch"]), row["source"], row["confidence"]
@@ -308,7 +285,7 @@ def _torch_build(ver: str, variant: str, default: bool, conf: str, source: str) 
         "torch",
         "torch",
         ver,
-        _cuda_of_variant(variant),
+        V.local_cuda(variant),
         None,
         arch[0] if arch else None,
         bundles_cuda=True,
@@ -324,7 +301,7 @@ def torch_build(ver: str | None, variant: str | None = None) -> FrameworkBuild |
     """A torch wheel: `variant` from `+cuXYZ` or an index URL; None means the PyPI default."""
     if ver is None:
         return None
-    local = try_version(ver)
+    local = V.try_parse(ver)
     if local is not None and local.local and variant is None:
         variant = str(local.local)
     plain = local.base_version if local else ver
@@ -378,10 +355,10 @@ def tensorflow_build(package: str, ver: str | None) -> FrameworkBuild | None:
     """tensorflow / tensorflow-gpu: the tested CUDA/cuDNN pair of its minor release."""
     if ver is None:
         return None
-    v = try_version(ver)
+    v = V.try_parse(ver)
     if v is None:
         return None
-    pkg = normalise(package)
+    pkg = V.canonical_name(package)
     if pkg == "tensorflow" and v < Version("2.1"):
         return FrameworkBuild(
             "tensorflow",
@@ -393,8 +370,8 @@ def tensorflow_build(package: str, ver: str | None) -> FrameworkBuild | None:
             notes=("plain tensorflow before 2.1 is the CPU build",),
         )
     rows = data()["tensorflow_builds"]
-    mm = major_minor(ver)
-    row = next((r for r in rows if major_minor(r["version"]) == mm), None)
+    mm = V.major_minor(ver)
+    row = next((r for r in rows if V.major_minor(r["version"]) == mm), None)
     if row is None:
         return FrameworkBuild(
             "tensorflow",
@@ -429,7 +406,7 @@ def tensorflow_build(package: str, ver: str | None) -> FrameworkBuild | None:
 
 def package_build(name: str, ver: str | None) -> FrameworkBuild | None:
     """Any GPU framework package by pip name; None for packages that carry no GPU code."""
-    key = normalise(name)
+    key = V.canonical_name(name)
     if key == "torch":
         return (
             torch_build(ver)
@@ -472,12 +449,13 @@ def package_build(name: str, ver: str | None) -> FrameworkBuild | None:
         if row.get("cuda_from_name"):
             digits = m.group(1)
             family = len(m.groups()) >= 2 and m.group(2) == "x"
-            cuda = f"{digits}.x" if family else cuda_from_digits(digits)
+            cuda = f"{digits}.x" if family else V.cuda_from_digits(digits)
         if row.get("post_cuda"):
             cuda = _paddle_cuda(ver) or row.get("default_cuda")
         arch = ArchSpec.parse(row["arch"]) if row.get("arch") else None
         cudnn = row.get("cudnn")
-        if row["framework"] == "mxnet" and cuda and Version(major_minor(cuda)) >= Version("10.0"):
+        mm = V.cuda_major_minor(cuda)  # None for a family such as 11.x
+        if row["framework"] == "mxnet" and mm and Version(mm) >= Version("10.0"):
             arch = cudnn = None  # the cuDNN 7 / KNOWN_CUDA_ARCHS facts are of the CUDA 9 builds
         return FrameworkBuild(
             row["framework"].replace("-source", ""),
@@ -501,9 +479,10 @@ def _paddle_cuda(ver: str | None) -> str | None:
     if not m:
         return None
     digits = m.group(1)
-    if try_version(ver) is not None and version(ver) < Version("2"):
+    parsed = V.try_parse(ver)
+    if parsed is not None and parsed < Version("2"):
         return f"{digits[:-1]}.0"
-    return cuda_from_digits(digits)
+    return V.cuda_from_digits(digits)
 
 
 _ORDER = "VDSU"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from imagesmith.compat.stack import GpuStack
-from imagesmith.compat.verdict import CAVEAT, FAIL, RUNS, Issue, assess, verdict_of
+from imagesmith.compat.verdict import CAVEAT, FAIL, RUNS, UNKNOWN, Issue, Verdict, assess, verdict_of
 from imagesmith.core.profile import NodeGroup
 
 
@@ -18,7 +18,7 @@ class GroupVerdict:
     compute_capability: str
     driver: str
     driver_source: str
-    verdict: str  # "runs" | "runs-with-caveats" | "fails"
+    verdict: Verdict  # runs | runs-with-caveats | unknown | fails
     reasons: list[str]
     suggestion: str | None = None
     issues: list[Issue] = field(default_factory=list, repr=False)
@@ -35,14 +35,15 @@ class GroupVerdict:
             "compute_capability": self.compute_capability,
             "driver": self.driver,
             "driver_source": self.driver_source,
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "reasons": self.reasons,
             "suggestion": self.suggestion,
             "assumed": self.assumed,
             "issues": [
                 {
                     "code": i.code,
-                    "kind": i.kind,
+                    "kind": i.kind.value,
+                    "cause": i.cause.value,
                     "message": i.message,
                     "confidence": i.confidence,
                     "line": i.line,
@@ -55,8 +56,9 @@ class GroupVerdict:
 
 def group_verdict(stack: GpuStack, group: NodeGroup) -> GroupVerdict:
     issues = assess(stack, group)
-    problems = [i for i in issues if i.kind in (FAIL, CAVEAT)]
-    problems.sort(key=lambda i: (i.kind != FAIL, i.code))
+    order = {FAIL: 0, UNKNOWN: 1, CAVEAT: 2}
+    problems = [i for i in issues if i.kind in order]
+    problems.sort(key=lambda i: (order[i.kind], i.code))
     if problems:
         reasons = [i.message for i in problems]
     elif stack.empty:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from imagesmith.core.versions import compare_numeric
+
 _CONSTRAINT = re.compile(r"^(?P<name>[a-z]+)(?P<op>>=|<=|!=|=|<|>)(?P<value>.+)$")
 KEYS = ("cuda", "driver", "arch", "brand")
 # NVIDIA_REQUIRE_* names that configure mounts rather than constrain the host.
@@ -35,19 +37,12 @@ class RequireResult:
     expression: str
 
 
-def _numbers(text: str) -> list[int]:
-    try:
-        return [int(p) for p in text.strip().split(".")]
-    except ValueError:
-        raise RequireSyntaxError(f"not a version: {text!r}") from None
-
-
 def _compare_versions(a: str, b: str) -> int:
-    x, y = _numbers(a), _numbers(b)
-    n = max(len(x), len(y))
-    x += [0] * (n - len(x))
-    y += [0] * (n - len(y))
-    return (x > y) - (x < y)
+    cmp = compare_numeric(a, b)
+    if cmp is None:
+        bad = a if compare_numeric(a, "0") is None else b
+        raise RequireSyntaxError(f"not a version: {bad[:80]!r}")
+    return cmp
 
 
 def _holds(op: str, cmp: int) -> bool:

@@ -15,11 +15,26 @@ class Framework:
     line: int | None = None  # Dockerfile line that installs it
     variant: str | None = None  # wheel flavour (cu90, cu118) when known apart from the version
     source: str = ""  # how it was found: "pip install (line 7)", "dist-info", "catalog"
+    # From a catalog entry whose package list is assumed: the admins run that image on these
+    # nodes, so a failure resting on it means the assumption is wrong (a caveat, never `fails`).
+    assumed: bool = False
+    spec: str = ""  # the requirement as written (`jax[cuda12]==0.4.30`)
+    installed_by_pip: bool = False  # pip (not conda, not the base image) installs it
 
     def describe(self) -> str:
         return f"{self.name} {self.version or '(unpinned)'}" + (
             f" [{self.variant}]" if self.variant else ""
         )
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A GPU-relevant fact that could not be resolved, and what to check instead."""
+
+    reason: str
+    code: str = "IS403"  # the lint rule that reports it
+    line: int | None = None
+    subject: str = ""  # the framework it is about, if any
 
 
 @dataclass
@@ -42,10 +57,22 @@ class GpuStack:
     stated_cudnn: str | None = None  # what ENV CUDNN_VERSION says, when it differs from cudnn
     assumed: list[str] = field(default_factory=list)  # what was assumed to get here
     evidence: list[str] = field(default_factory=list)  # how each fact was found
+    unknowns: list[Unresolved] = field(default_factory=list)  # what could not be resolved
+    python: str | None = None  # the image's Python (major.minor), when known
 
     @property
     def empty(self) -> bool:
-        return self.cuda is None and not self.frameworks and self.nvidia_require is None
+        return (
+            self.cuda is None
+            and not self.frameworks
+            and self.nvidia_require is None
+            and not self.unknowns
+        )
+
+    def unresolved(self, reason: str, code: str = "IS403", line: int | None = None,
+                   subject: str = "") -> None:
+        if all(u.reason != reason for u in self.unknowns):
+            self.unknowns.append(Unresolved(reason, code, line, subject))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +82,7 @@ class GpuStack:
             "catalog_image": self.catalog_image,
             "nvidia_require": self.nvidia_require,
             "cuda_compat": self.cuda_compat,
+            "python": self.python,
             "frameworks": [
                 {
                     "name": f.name,
@@ -67,4 +95,8 @@ class GpuStack:
             ],
             "assumed": self.assumed,
             "evidence": self.evidence,
+            "unknown": [
+                {"reason": u.reason, "code": u.code, "line": u.line, "subject": u.subject or None}
+                for u in self.unknowns
+            ],
         }

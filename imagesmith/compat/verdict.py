@@ -10,41 +10,85 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from packaging.version import Version
 
 from imagesmith.compat import knowledge as K
 from imagesmith.compat.knowledge import FrameworkBuild
 from imagesmith.compat.require import Host, RequireSyntaxError, evaluate, requirements_from_env
+from imagesmith.compat.compat_package import compat_package_effect
+from imagesmith.compat.fact_verdict import FactVerdict
+from imagesmith.compat.jax import jax_build
 from imagesmith.compat.stack import Framework, GpuStack
+from imagesmith.compat.tf_cudnn import tf_build, tf_cudnn_check
+from imagesmith.compat.wheels import wheel_for_release
+from imagesmith.core.errors import UserInputError
 from imagesmith.core.profile import NodeGroup
 
-FAIL = "fail"
-CAVEAT = "caveat"
-OK = "ok"
+class Kind(StrEnum):
+    """What one issue means for a node group."""
 
-RUNS = "runs"
-CAVEATS = "runs-with-caveats"
-FAILS = "fails"
+    FAIL = "fail"
+    UNKNOWN = "unknown"  # a GPU-relevant fact could not be resolved: never a pass
+    CAVEAT = "caveat"
+    OK = "ok"
+
+
+class Verdict(StrEnum):
+    RUNS = "runs"
+    CAVEATS = "runs-with-caveats"
+    UNKNOWN = "unknown"
+    FAILS = "fails"
+
+
+class Cause(StrEnum):
+    """Why an issue was raised, for consumers that act on it (never match message text)."""
+
+    OTHER = "other"
+    DRIVER = "driver"  # the node's driver is too old for a CUDA runtime
+    ARCH = "arch"  # no device code for the GPU
+    FRAMEWORK_CUDA = "framework-cuda"
+    CUDNN = "cudnn"
+    STATED_CUDNN = "stated-cudnn"  # ENV CUDNN_VERSION disagrees with the image's cuDNN
+    REQUIRE = "require"  # NVIDIA_REQUIRE_*
+    FORWARD_COMPAT = "forward-compat"
+    NO_WHEEL = "no-wheel"  # pip cannot install the framework for the image's Python
+    UNRESOLVED = "unresolved"  # a fact that could not be resolved (the reason says which)
+
+
+FAIL = Kind.FAIL
+CAVEAT = Kind.CAVEAT
+OK = Kind.OK
+UNKNOWN = Kind.UNKNOWN
+
+RUNS = Verdict.RUNS
+CAVEATS = Verdict.CAVEATS
+FAILS = Verdict.FAILS
+UNKNOWN_VERDICT = Verdict.UNKNOWN
 
 
 @dataclass(frozen=True)
 class Issue:
     code: str  # IS401..IS406
-    kind: str  # fail | caveat | ok
+    kind: Kind
     message: str
     confidence: str = "V"
     line: int | None = None
     source: str = ""
+    cause: Cause = Cause.OTHER
+    subject: str = ""  # the framework (pip name) the issue is about, when it is about one
 
 
 def _issue(
     code: str,
-    kind: str,
+    kind: Kind,
     message: str,
     fact_conf: str = "V",
     line: int | None = None,
     source: str = "",
+    cause: Cause = Cause.OTHER,
+    subject: str = "",
 ) -> Issue:
     if kind == FAIL and fact_conf == "U":
         return Issue(
@@ -54,8 +98,10 @@ def _issue(
             "U",
             line,
             source,
+            cause,
+            subject,
         )
-    return Issue(code, kind, message, fact_conf, line, source)
+    return Issue(code, kind, message, fact_conf, line, source, cause, subject)
 
 
 def driver_label(group: NodeGroup) -> str:
@@ -138,6 +184,20 @@ def check_driver(
                 floor.source,
             )
         ]
+        effect = _compat_package(cuda, stack, group)
+        if effect is not None and effect.kind != "runs":
+            issues.append(
+                _issue(
+                    "IS405",
+                    FAIL if effect.kind == "fails" else UNKNOWN,
+                    f"the image's cuda-compat package: {effect.reason}",
+                    effect.confidence,
+                    line,
+                    effect.source,
+                    cause=Cause.FORWARD_COMPAT,
+                )
+            )
+            return issues, True
         report = K.kepler_compat_report()
         if (
             stack.cuda_compat
@@ -196,6 +256,21 @@ def check_driver(
                     )
                 )
     return issues, False
+
+
+def _compat_package(cuda: str, stack: GpuStack, group: NodeGroup) -> FactVerdict | None:
+    """What the image's cuda-compat libraries do on this node (libnvidia-container mounts
+    them whenever their driver major is above the host's, whatever the GPU brand)."""
+    if not stack.cuda_compat:
+        return None
+    gpu = _gpu_fact(group)
+    try:
+        return compat_package_effect(
+            cuda, True, group.driver, group.brand,
+            gpu_last_branch=gpu.last_driver_branch if gpu else None,
+        )
+    except (ValueError, UserInputError):
+        return None
 
 
 # -- architecture -----------------------------------------------------------------------
@@ -309,9 +384,27 @@ def check_framework_cuda(fw: Framework, build: FrameworkBuild, stack: GpuStack) 
     ]
 
 
+def _tf_cudnn(fw: Framework, stack: GpuStack) -> list[Issue] | None:
+    """TensorFlow's own runtime cuDNN check (None: not a TensorFlow GPU build we know)."""
+    key = K.normalise(fw.name)
+    if key not in ("tensorflow", "tensorflow-gpu") or not fw.version or not stack.cudnn:
+        return None
+    if tf_build(key, fw.version) is None:
+        return None
+    verdict = tf_cudnn_check(key, fw.version, stack.cudnn)
+    kind = {"runs": OK, "fails": FAIL}.get(verdict.kind, UNKNOWN)
+    return [
+        _issue("IS404", kind, f"{fw.name} {fw.version}: {verdict.reason}", verdict.confidence,
+               fw.line, verdict.source, cause=Cause.CUDNN, subject=fw.name)
+    ]
+
+
 def check_cudnn(fw: Framework, build: FrameworkBuild, stack: GpuStack) -> list[Issue]:
     if build.bundles_cuda or not build.cudnn or not stack.cudnn:
         return []
+    tf = _tf_cudnn(fw, stack)
+    if tf is not None and not stack.base_cudnn:
+        return tf
     want, have = build.cudnn.split("."), stack.cudnn.split(".")
     if stack.base_cudnn and stack.base_cudnn.split(".")[0] != want[0] and have[0] == want[0]:
         return [
@@ -371,6 +464,7 @@ def check_stated_cudnn(stack: GpuStack) -> list[Issue]:
                 f"{stack.cudnn}{_from(stack.cudnn_source)}: `docker inspect` will not tell the truth",
                 "V",
                 stack.cudnn_line,
+                cause=Cause.STATED_CUDNN,
             )
         ]
     return []
@@ -431,6 +525,26 @@ def check_require(stack: GpuStack, group: NodeGroup) -> list[Issue]:
 # -- all together -----------------------------------------------------------------------
 
 
+def _tag(issues: list[Issue], cause: Cause, subject: str = "") -> list[Issue]:
+    return [
+        replace(i, cause=i.cause if i.cause is not Cause.OTHER else cause, subject=i.subject or subject)
+        for i in issues
+    ]
+
+
+def _as_assumed(fw: Framework, issues: list[Issue]) -> list[Issue]:
+    """A catalog framework the profile only assumes: its failures are caveats."""
+    if not fw.assumed:
+        return issues
+    return [
+        replace(i, kind=CAVEAT, confidence="U",
+                message=i.message + f" (rests on the catalog's assumed {fw.name} version: a "
+                "warning, since the admins run this image on these nodes)")
+        if i.kind == FAIL else i
+        for i in issues
+    ]
+
+
 def _assess_builds(
     stack: GpuStack, group: NodeGroup, builds: list[tuple[Framework, FrameworkBuild]]
 ) -> list[Issue]:
@@ -440,30 +554,33 @@ def _assess_builds(
         found, mc = check_driver(
             stack.cuda, f"the image's CUDA {stack.cuda}", stack, group, stack.cuda_line
         )
-        issues += found
+        issues += _tag(found, Cause.DRIVER)
         minor_compat |= mc
-        issues += check_toolkit_arch(
-            stack.cuda, "the image's CUDA libraries", group, stack.cuda_line
+        issues += _tag(
+            check_toolkit_arch(stack.cuda, "the image's CUDA libraries", group, stack.cuda_line),
+            Cause.ARCH,
         )
     for fw, build in builds:
         if build.bundles_cuda and build.cuda and not build.cuda.endswith(".x"):
             what = f"{build.label()}{' default wheel' if build.default_wheel else ''} is built for CUDA {build.cuda}"
             found, mc = check_driver(build.cuda, what, stack, group, fw.line)
-            issues += found
+            issues += _as_assumed(fw, _tag(found, Cause.DRIVER, fw.name))
             minor_compat |= mc
     for fw, build in builds:
-        issues += check_framework_arch(fw, build, group, ptx_jit=not minor_compat)
-        issues += check_framework_cuda(fw, build, stack)
-        issues += check_cudnn(fw, build, stack)
+        found = _tag(check_framework_arch(fw, build, group, ptx_jit=not minor_compat), Cause.ARCH, fw.name)
+        found += _tag(check_framework_cuda(fw, build, stack), Cause.FRAMEWORK_CUDA, fw.name)
+        found += _tag(check_cudnn(fw, build, stack), Cause.CUDNN, fw.name)
+        issues += _as_assumed(fw, found)
         for note in build.notes:
             if (
                 build.confidence == "U"
                 and build.framework in ("torch", "tensorflow")
                 and build.cuda is None
             ):
-                issues.append(_issue("IS403", CAVEAT, f"{build.label()}: {note}", "U", fw.line))
+                issues.append(_issue("IS403", CAVEAT, f"{build.label()}: {note}", "U", fw.line,
+                                     subject=fw.name))
     issues += check_stated_cudnn(stack)
-    issues += check_require(stack, group)
+    issues += _tag(check_require(stack, group), Cause.REQUIRE)
     return issues
 
 
@@ -479,17 +596,73 @@ def _clean(stack: GpuStack) -> tuple[GpuStack, list[Issue]]:
                 notes.append(
                     _issue(
                         "IS403",
-                        CAVEAT,
-                        f"the {attr} version {value!r} is not understood; not checked",
+                        UNKNOWN,
+                        f"the {attr} version {value!r} is not understood, so nothing that "
+                        f"depends on it could be checked",
                         "U",
+                        cause=Cause.UNRESOLVED,
                     )
                 )
     return (replace(stack, **changes) if changes else stack), notes
 
 
+_WHEEL_PACKAGES = ("torch", "torchvision", "tensorflow", "tensorflow-gpu", "jax", "jaxlib")
+
+
+def check_wheels(stack: GpuStack) -> list[Issue]:
+    """A pinned framework pip cannot install for the image's Python fails before it runs."""
+    if not stack.python:
+        return []
+    out = []
+    for fw in stack.frameworks:
+        key = K.normalise(fw.name)
+        if fw.assumed or not fw.version or not fw.installed_by_pip or (
+            key not in _WHEEL_PACKAGES and not key.startswith(("cupy", "mxnet"))
+        ):
+            continue
+        version = fw.version + (f"+{fw.variant}" if fw.variant and "+" not in fw.version
+                                and fw.variant.startswith("cu") and key == "torch" else "")
+        found = wheel_for_release(fw.name, version, stack.python)
+        if found.kind == "no":
+            kind = FAIL if found.is_failure else CAVEAT
+            out.append(_issue(
+                "IS403", kind,
+                f"pip cannot install {fw.name}=={fw.version} on the image's Python "
+                f"{stack.python}: {found.reason}", found.confidence, fw.line, found.source,
+                cause=Cause.NO_WHEEL, subject=fw.name))
+    return out
+
+
+def check_jax(stack: GpuStack, group: NodeGroup) -> list[Issue]:
+    out = []
+    for fw in stack.frameworks:
+        if not K.normalise(fw.name).startswith("jax"):
+            continue
+        facts = jax_build(fw.spec or fw.name, fw.version)
+        if facts is None:
+            continue
+        verdict = facts.check(group.compute_capability, group.driver)
+        kind = {"runs": OK, "fails": FAIL}.get(verdict.kind, UNKNOWN)
+        if kind is FAIL and not verdict.is_failure:
+            kind = CAVEAT
+        out.append(_issue("IS401", kind, f"{fw.spec or fw.name}: {verdict.reason}",
+                          verdict.confidence, fw.line, verdict.source, cause=Cause.ARCH,
+                          subject=fw.name))
+    return out
+
+
+def _unresolved(stack: GpuStack) -> list[Issue]:
+    """GPU-relevant facts nobody could resolve: each one makes the verdict unknown."""
+    return [
+        _issue(u.code, UNKNOWN, u.reason, "U", u.line, cause=Cause.UNRESOLVED, subject=u.subject)
+        for u in stack.unknowns
+    ]
+
+
 def assess(stack: GpuStack, group: NodeGroup) -> list[Issue]:
-    """Every finding (fail, caveat and ok) of `stack` on `group`."""
+    """Every finding (fail, unknown, caveat and ok) of `stack` on `group`."""
     stack, notes = _clean(stack)
+    notes = _unresolved(stack) + notes + check_wheels(stack) + check_jax(stack, group)
     builds = framework_builds(stack)
     issues = notes + _assess_builds(stack, group, [(f, b) for f, b in builds if not b.alternatives])
     for fw, build in builds:
@@ -553,10 +726,14 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-def verdict_of(issues: list[Issue]) -> str:
+def verdict_of(issues: list[Issue]) -> Verdict:
+    """Fails beats unknown beats caveats: a known failure is a failure whatever else is
+    unresolved; anything unresolved is never reported as running."""
     kinds = {i.kind for i in issues}
     if FAIL in kinds:
         return FAILS
+    if UNKNOWN in kinds:
+        return UNKNOWN_VERDICT
     if CAVEAT in kinds:
         return CAVEATS
     return RUNS

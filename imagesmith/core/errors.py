@@ -59,8 +59,39 @@ class EngineUnavailable(UserInputError):
         self.detail = detail
 
 
+class EngineNotAnswering(EngineUnavailable):
+    """The engine's socket accepts connections but no answer comes within the timeout."""
+
+    def __init__(self, url: str, seconds: float, detail: str | None = None):
+        UserInputError.__init__(
+            self, f"Docker engine at {url} did not answer within {seconds:g} s: "
+                  "check that dockerd is healthy or set DOCKER_HOST")
+        self.url = url
+        self.detail = detail
+        self.seconds = seconds
+
+
 class EngineError(ImagesmithError):
     """The engine answered but refused or failed an operation (exit 3 unless a subclass says)."""
+
+
+class EngineRefused(EngineError, UserInputError):
+    """The engine refused a request because of its input: an invalid reference, a Dockerfile
+    the builder rejects, a conflicting name. Exit 2. Also an `EngineError`, so that code that
+    retries or gives up on any engine failure catches it too."""
+
+
+class EngineNotFound(EngineRefused):
+    """The image, container or path a request names does not exist in the engine.
+    `what` is "image", "container", "path" or None when the engine did not say."""
+
+    def __init__(self, message: str, *, what: str | None = None, hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.what = what
+
+
+class RegistryRefused(EngineRefused):
+    """A push or pull that the registry denied, or a registry the engine cannot reach. Exit 2."""
 
 
 class CheckFailed(ImagesmithError):

@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from packaging.version import InvalidVersion, Version
 
 from imagesmith.core.errors import ProfileError
 from imagesmith.core.typed_load import LoadError, from_mapping
@@ -25,10 +24,10 @@ DEFAULT_PROFILE = "default"
 def _check_version(value: str | None, path: str) -> None:
     if value is None:
         return
-    try:
-        Version(value)
-    except InvalidVersion:
-        raise LoadError(path, f"not a version: {value!r}") from None
+    from imagesmith.core.versions import try_parse
+
+    if try_parse(value) is None:
+        raise LoadError(path, f"not a version: {value[:40]!r}")
 
 
 @dataclass

@@ -37,6 +37,8 @@ class SimpleCommand:
     exact: bool = True  # parsed by bashlex (False: operator-split fallback)
     in_substitution: bool = False  # inside `$( )` or backticks
     redirects: tuple[str, ...] = field(default=())  # redirect targets, e.g. ("/root/.bashrc",)
+    raw_words: tuple[str, ...] = ()  # argv as written (quotes kept), for exact expansion
+    raw_assignments: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -59,6 +61,8 @@ class SimpleCommand:
             self.exact,
             self.in_substitution,
             self.redirects,
+            self.raw_words[len(self.raw_words) - len(argv):] if self.raw_words else (),
+            self.raw_assignments,
         )
 
 
@@ -84,6 +88,8 @@ def _bashlex_commands(text: str) -> list[SimpleCommand]:
         def visitcommand(self, node, parts):  # type: ignore[no-untyped-def]
             argv = [p.word for p in parts if p.kind == "word"]
             assigns = [p.word for p in parts if p.kind == "assignment"]
+            raw = [text[p.pos[0] : p.pos[1]] for p in parts if p.kind == "word"]
+            raw_assigns = [text[p.pos[0] : p.pos[1]] for p in parts if p.kind == "assignment"]
             redirects = [
                 p.output.word for p in parts if p.kind == "redirect" and hasattr(p.output, "word")
             ]
@@ -97,6 +103,8 @@ def _bashlex_commands(text: str) -> list[SimpleCommand]:
                         True,
                         self.depth > 0,
                         tuple(redirects),
+                        tuple(raw),
+                        tuple(raw_assigns),
                     )
                 )
 
@@ -161,12 +169,108 @@ def _token_commands(text: str, exact: bool) -> list[SimpleCommand]:
     return out
 
 
+_PLAIN_OPS = ("&&", "||", ";;", "|&", ";", "|", "&", "\n")
+_PLAIN_REDIRECTS = ("&>>", "&>", ">>", ">&", "<&", ">|", "<>", ">", "<")
+
+
+def _raw_tokens(text: str) -> list[tuple[str, str]] | None:
+    """("word"|"op"|"redir", raw text) for a plain list; None on an unbalanced quote."""
+    out: list[tuple[str, str]] = []
+    word: list[str] = []
+    i, n = 0, len(text)
+
+    def flush() -> None:
+        if word:
+            out.append(("word", "".join(word)))
+            word.clear()
+
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r":
+            flush()
+            i += 1
+        elif ch == "\\":
+            word.append(text[i : i + 2])
+            i += 2
+        elif ch in "'\"":
+            j = i + 1
+            while j < n and text[j] != ch:
+                j += 2 if (ch == '"' and text[j] == "\\") else 1
+            if j >= n:
+                return None
+            word.append(text[i : j + 1])
+            i = j + 1
+        elif (op := next((o for o in _PLAIN_OPS if text.startswith(o, i)), None)) and not (
+            op == "&" and text.startswith(">", i + 1)
+        ):
+            flush()
+            out.append(("op", op))
+            i += len(op)
+        elif red := next((r for r in _PLAIN_REDIRECTS if text.startswith(r, i)), None):
+            if word and "".join(word).isdigit():
+                word.clear()  # the fd number of `2>`
+            flush()
+            out.append(("redir", red))
+            i += len(red)
+        else:
+            word.append(ch)
+            i += 1
+    flush()
+    return out
+
+
+def _plain_commands(text: str) -> list[SimpleCommand] | None:
+    tokens = _raw_tokens(text)
+    if tokens is None:
+        return None
+    out: list[SimpleCommand] = []
+    raw: list[str] = []
+    redirects: list[str] = []
+
+    def flush() -> None:
+        assigns = []
+        while raw and _ASSIGNMENT.match(raw[0]):
+            assigns.append(raw.pop(0))
+        if raw or assigns:
+            out.append(
+                SimpleCommand(
+                    tuple(_unquoted(w) for w in raw), tuple(_unquoted(a) for a in assigns), 0,
+                    len(text), True, False, tuple(redirects), tuple(raw), tuple(assigns),
+                )
+            )
+        raw.clear()
+        redirects.clear()
+
+    it = iter(tokens)
+    for kind, tok in it:
+        if kind == "redir":
+            target = next(it, ("word", ""))[1]
+            if not (tok.endswith("&") and target.isdigit()):
+                redirects.append(_unquoted(target))
+        elif kind == "op":
+            flush()
+        else:
+            raw.append(tok)
+    flush()
+    return out
+
+
+def _unquoted(raw: str) -> str:
+    """Quote removal of one word, variables left as written (what bashlex's `word` holds)."""
+    try:
+        words = shlex.split(raw, comments=False, posix=True)
+    except ValueError:
+        return raw
+    return words[0] if len(words) == 1 else raw.strip("'\"")
+
+
 @lru_cache(maxsize=4096)
 def parse_shell(text: str) -> ShellScript:
     """Split `text` into simple commands; never raises."""
     if is_plain_list(text):
-        commands = _token_commands(text, exact=True)
-        return ShellScript(text, tuple(commands), all(c.exact for c in commands))
+        plain = _plain_commands(text)
+        if plain is not None:
+            return ShellScript(text, tuple(plain), True)
     try:
         return ShellScript(text, tuple(_bashlex_commands(text)), True)
     except Exception:  # noqa: BLE001 - bashlex raises many kinds on grammar it lacks

@@ -26,7 +26,7 @@ CAVEATS = "runs-with-caveats"
 
 @dataclass
 class Verdict:
-    verdict: str  # "runs" | "runs-with-caveats" | "fails"
+    verdict: str  # "runs" | "runs-with-caveats" | "unknown" | "fails"
     reasons: list[str] = field(default_factory=list)
     suggestion: str | None = None
 
@@ -86,6 +86,10 @@ class Choice:
     @property
     def status(self) -> str:
         kinds = {v.verdict for v in self.verdicts.values()}
+        if "fails" in kinds:
+            return "fails"
+        if "unknown" in kinds:
+            return "unknown"
         return RUNS if kinds <= {RUNS} else CAVEATS
 
 

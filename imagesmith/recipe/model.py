@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from imagesmith.core.typed_load import LoadError
+from imagesmith.core.versions import try_parse
 
 ParameterKind = Literal["string", "list", "file", "image", "version"]
 
@@ -80,10 +80,8 @@ class Release:
     index_url: str | None = None
 
     def validate(self, path: str) -> None:
-        try:
-            Version(self.version)
-        except InvalidVersion:
-            raise LoadError(f"{path}.version", f"not a version: {self.version!r}") from None
+        if try_parse(self.version) is None:
+            raise LoadError(f"{path}.version", f"not a version: {self.version[:80]!r}")
         try:
             SpecifierSet(self.python)
         except InvalidSpecifier:

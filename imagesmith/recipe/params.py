@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.version import InvalidVersion, Version
 
 from imagesmith.core.errors import UserInputError
 from imagesmith.core.profile import Profile
+from imagesmith.core.versions import try_parse
 from imagesmith.recipe.model import Parameter, Recipe
 
 Value = str | list[str]
@@ -84,10 +84,8 @@ def _convert(
             )
         return image.name
     if param.kind == "version" and value:
-        try:
-            Version(value)
-        except InvalidVersion:
-            raise UserInputError(f"--set {key}: {value!r} is not a version") from None
+        if try_parse(value) is None:
+            raise UserInputError(f"--set {key}: {value[:80]!r} is not a version")
     return value
 
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from imagesmith.model.installs import Manager, read_install
+
 EDITORS = frozenset({"vi", "vim", "nvim", "view", "nano", "pico", "emacs", "joe", "mcedit", "micro", "ne", "jed"})
 READ_ONLY = frozenset({
     "ls", "ll", "la", "cat", "less", "more", "head", "tail", "grep", "egrep", "fgrep", "which", "type",
@@ -19,13 +21,6 @@ READ_ONLY = frozenset({
 })
 SHELL_STATE = frozenset({"cd", "pushd", "popd", "export", "unset", "source", ".", "alias", "unalias", "set",
                          "shopt", "declare", "typeset", "local", "exit", "logout", "hash", "ulimit", "umask"})
-PIP_VALUE_OPTIONS = frozenset({
-    "-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-i", "--index-url",
-    "--extra-index-url", "-f", "--find-links", "-t", "--target", "--prefix", "--root", "--upgrade-strategy",
-    "--platform", "--python-version", "--implementation", "--abi", "--no-binary", "--only-binary",
-    "--progress-bar", "--trusted-host", "--src", "--cache-dir", "--log", "--config-settings", "-C",
-})
-APT_VALUE_OPTIONS = frozenset({"-o", "--option", "-t", "--target-release", "-c", "--config-file"})
 _SPLIT = re.compile(r"\s*(?:&&|;)\s*")
 
 
@@ -164,38 +159,19 @@ class Install:
 
 
 def parse_install(cmd: str) -> Install | None:
-    """An apt, pip or conda install command (optionally `apt-get update && ...`), else None."""
+    """An apt, pip or conda install command (optionally `apt-get update && ...`), else None.
+
+    Options are split by each manager's own rules (`imagesmith.model.installs`), so an option's
+    value (`--timeout 10`) stays with its option and is never taken for a package."""
     parts = split_list(cmd)
     update = False
     if len(parts) == 2 and (words(parts[0]) or [""])[-1:] == ["update"] and program(parts[0]) in ("apt", "apt-get"):
         update, parts = True, parts[1:]
     if len(parts) != 1 or "\n" in parts[0]:
         return None
-    argv = _strip_prefixes(words(parts[0]) or [])
-    if not argv:
+    argv = words(parts[0])
+    found = read_install(tuple(argv)) if argv else None
+    if found is None or found.subcommand != "install" or found.tool in ("aptitude", "uv"):
         return None
-    prog = PurePosixPath(argv[0]).name
-    if prog in ("apt", "apt-get") and "install" in argv:
-        return _split_args(Install("apt", argv[:argv.index("install") + 1], update_first=update),
-                           argv[argv.index("install") + 1:], APT_VALUE_OPTIONS)
-    if re.fullmatch(r"pip[0-9.]*", prog) and len(argv) > 1 and argv[1] == "install":
-        return _split_args(Install("pip", argv[:2]), argv[2:], PIP_VALUE_OPTIONS)
-    if re.fullmatch(r"python[0-9.]*", prog) and argv[1:4] == ["-m", "pip", "install"]:
-        return _split_args(Install("pip", argv[:4]), argv[4:], PIP_VALUE_OPTIONS)
-    if prog in ("conda", "mamba", "micromamba") and len(argv) > 1 and argv[1] == "install":
-        return _split_args(Install("conda", argv[:2]), argv[2:], frozenset({"-c", "--channel", "-n", "--name", "-p", "--prefix"}))
-    return None
-
-
-def _split_args(inst: Install, args: list[str], value_options: frozenset[str]) -> Install:
-    take_value = False
-    for arg in args:
-        if take_value:
-            inst.options.append(arg)
-            take_value = False
-        elif arg.startswith("-"):
-            inst.options.append(arg)
-            take_value = arg in value_options
-        else:
-            inst.requirements.append(arg)
-    return inst
+    return Install(found.manager.value, [*found.program, found.subcommand], list(found.option_words),
+                   list(found.operands), update_first=update and found.manager is Manager.APT)

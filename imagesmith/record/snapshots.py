@@ -31,9 +31,9 @@ class PackageSnapshot:
 
 
 def normalize_pip_name(name: str) -> str:
-    from packaging.utils import canonicalize_name
+    from imagesmith.core.versions import canonical_name
 
-    return str(canonicalize_name(name))
+    return canonical_name(name)
 
 
 def parse_snapshot(text: str) -> PackageSnapshot:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from imagesmith.core.findings import Finding
     from imagesmith.core.profile import Profile
     from imagesmith.engine import Engine
-    from imagesmith.parse.dockerfile import Instruction, ParsedDockerfile
+    from imagesmith.model import Instruction, ParsedDockerfile
     from imagesmith.services.lint import LintReport
 
 TAIL_LINES = 30
@@ -215,10 +215,10 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
                profile: Profile, network: str | None, build_args: dict[str, str],
                progress: ProgressSink, report: LintReport | None) -> None:
     from imagesmith import __version__
-    from imagesmith.parse.dockerfile import parse_dockerfile
+    from imagesmith.model import model_for
 
-    parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8", errors="replace"),
-                              str(dockerfile))
+    parsed = model_for(dockerfile.read_text(encoding="utf-8", errors="replace"),
+                       str(dockerfile), profile, context_dir=folder)
     network = network or profile.build.network
     start = time.monotonic()
     lines = _StepLines()

@@ -79,7 +79,7 @@ def package_folder(folder: Path, profile: Profile, *, out: Path | None = None,
                    meta_file: Path | None = None, force: bool = False, ask: Ask | None = None,
                    level: int | None = None, progress: ProgressSink | None = None
                    ) -> PackageResult:
-    from imagesmith.parse.dockerfile import parse_dockerfile
+    from imagesmith.model import model_for
     from imagesmith.render.env import render
 
     dockerfile = folder / profile.build.dockerfile_name
@@ -99,7 +99,8 @@ def package_folder(folder: Path, profile: Profile, *, out: Path | None = None,
         lint.digest()  # refuse before asking questions
     meta = complete_request_meta(meta, ask)
 
-    parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8"), str(dockerfile))
+    parsed = model_for(dockerfile.read_text(encoding="utf-8"), str(dockerfile), profile,
+                       context_dir=folder)
     collected = collect_context(folder, copy_sources(parsed), profile.build.dockerfile_name)
     base_image, env_changes = base_and_env(parsed, profile)
     installs = install_facts(parsed, folder)

@@ -76,6 +76,13 @@ def _judge(report: ReviewReport) -> None:
         report.reject.append("runs on no node group: " + ", ".join(failing))
     elif failing:
         report.changes.append("fails on node group(s) " + ", ".join(failing))
+    unknown = [g for g in groups if g.get("verdict") == "unknown"]
+    if unknown:
+        why = (unknown[0].get("reasons") or ["?"])[0]
+        report.changes.append(
+            "compat is unknown on node group(s) " + ", ".join(g["name"] for g in unknown)
+            + f": {why}"
+        )
     if report.compat is None:
         report.notes.append("compat per node group not available in this imagesmith")
     if report.claimed.get("forced"):
@@ -93,7 +100,7 @@ def _judge(report: ReviewReport) -> None:
 
 def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None) -> ReviewReport:
     with extracted_bundle(path, limits=limits) as bundle:
-        from imagesmith.parse.dockerfile import parse_dockerfile
+        from imagesmith.model import model_for
         from imagesmith.services.lint import LintOptions, lint_paths
 
         manifest = bundle.manifest
@@ -111,7 +118,8 @@ def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None
         options = LintOptions(pragmas=False, use_config=False)
         report.lint = lint_digest(lint_paths([context], profile, options), context)
         try:
-            parsed = parse_dockerfile(dockerfile.read_text(encoding="utf-8"), "Dockerfile")
+            parsed = model_for(dockerfile.read_text(encoding="utf-8"), "Dockerfile", profile,
+                               context_dir=context)
         except (DockerfileParseError, UnicodeDecodeError) as exc:
             report.reject.append(f"the Dockerfile does not parse: {exc}")
             return report

@@ -52,13 +52,13 @@ def verify_image(engine: Engine, ref: str, profile: Profile, *, tests_from: Path
         report.checks.append(Check("versions", False, "error", "no python on PATH in the image",
                                    ["`command -v python || command -v python3` found nothing"]))
         report.checks.append(Check("imports", False, "error", f"uid {uid} finds no python", []))
-        facts, job = {}, {}
+        job = {}
     else:
         try:
-            facts = prober.script(python, ["facts"], as_root=True)
+            facts = prober.facts()
             report.checks.append(check_versions(env, facts))
         except CheckFailed as exc:
-            facts = {}
+            facts = None
             report.checks.append(Check("versions", False, "error", "the facts probe failed",
                                        [exc.message]))
         report.checks[-1].duration = round(time.monotonic() - start, 3)

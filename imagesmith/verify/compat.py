@@ -20,14 +20,19 @@ def check_compat(engine: Engine, ref: str, profile: Profile) -> Check:
     lines = [f"{g.name} ({g.gpu}, sm {g.compute_capability}, driver {g.driver} {g.driver_source}): "
              f"{g.verdict}" + (f": {'; '.join(g.reasons)}" if g.reasons else "")
              + (f" -> {g.suggestion}" if g.suggestion else "") for g in groups]
-    runs = [g.name for g in groups if g.verdict != "fails"]
+    unknown = [g.name for g in groups if g.verdict == "unknown"]
+    runs = [g.name for g in groups if g.verdict in ("runs", "runs-with-caveats")]
     summary = (f"runs on {', '.join(runs)}" if runs else "runs on no node group")
     if failing and runs:
         summary += f"; fails on {', '.join(g.name for g in failing)}"
-    caveats = [g.name for g in groups if g.verdict not in ("runs", "fails")]
+    if unknown:
+        summary += f"; unknown on {', '.join(unknown)} (what decides it could not be read)"
+    caveats = [g.name for g in groups if g.verdict == "runs-with-caveats"]
     if caveats:
         summary += f" (with caveats on {', '.join(caveats)})"
-    # No group at all is a failure; failing groups or caveats are warnings (users pick a group).
-    severity = "error" if not runs else "warning"
+    # Every group failing is an error; failing, unknown or caveat groups are warnings (users pick
+    # a group), and a check with any of them does not pass.
+    severity = "error" if failing and len(failing) == len(groups) else "warning"
+    caveats += unknown
     return Check("compat", not failing and not caveats, severity, summary, lines,
                  {"compat": report.to_dict()})

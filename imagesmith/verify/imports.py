@@ -4,29 +4,33 @@ under /root, which uid 1234 cannot read) and files installed without read permis
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imagesmith.core.errors import CheckFailed
 from imagesmith.verify.model import Check
 from imagesmith.verify.probe import IMPORT_TIMEOUT, Prober
 
+if TYPE_CHECKING:
+    from imagesmith.compat.probe import ImageFacts
+
 PRIVATE_HOMES = ("/root/", "/home/")
 
 
-def import_targets(facts: dict[str, Any]) -> dict[str, str]:
+def import_targets(facts: ImageFacts | None) -> dict[str, str]:
     """top-level name -> the distribution that provides it (first one wins)."""
     out: dict[str, str] = {}
-    for dist in facts.get("distributions", []):
-        for top in dist.get("top_level", []):
-            out.setdefault(top, dist["name"])
+    for dist in facts.distributions if facts is not None else ():
+        for top in dist.top_level:
+            out.setdefault(top, dist.name)
     return out
 
 
-def check_imports(prober: Prober, python: str, facts: dict[str, Any]) -> tuple[Check, dict[str, Any]]:
+def check_imports(prober: Prober, python: str,
+                  facts: ImageFacts | None) -> tuple[Check, dict[str, Any]]:
     targets = import_targets(facts)
-    where = {d["name"]: d["location"] for d in facts.get("distributions", [])}
+    where = {d.name: d.location for d in facts.distributions} if facts is not None else {}
     try:
-        job = prober.script(python, ["job", str(IMPORT_TIMEOUT), *sorted(targets)], as_root=False)
+        job = prober.job_script(python, ["job", str(IMPORT_TIMEOUT), *sorted(targets)])
     except CheckFailed as exc:
         return Check("imports", False, "error", f"uid {prober.uid} cannot run {python}",
                      [exc.message]), {}

@@ -1,5 +1,6 @@
-"""Run `probe_script.py` inside the image: as root for the facts, as the job uid (no passwd
-entry, no network, read-only root filesystem) for everything a job would do."""
+"""Probe the image for verify: its facts come from the one in-image probe that compat uses too
+(compat/probe, as root); `probe_script.py` runs as the job uid (no passwd entry, no network,
+read-only root filesystem) for everything a job would do."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from imagesmith.core.errors import CheckFailed
 
 if TYPE_CHECKING:
+    from imagesmith.compat.probe import ImageFacts
     from imagesmith.engine import Engine, RunResult
 
 FIND_PYTHON = "command -v python || command -v python3"
@@ -42,13 +44,18 @@ class Prober:
         path = res.stdout.strip().splitlines()
         return path[0] if res.exit_code == 0 and path else None
 
-    def script(self, python: str, args: Sequence[str], *, as_root: bool) -> dict[str, Any]:
-        if as_root:
-            res = self.engine.run(self.image, list(args), entrypoint=[python, "-c", probe_text()],
-                                  user="0", environment={"HOME": "/root"}, network_mode="none",
-                                  timeout=self.timeout, role="verify")
-        else:
-            res = self.run_as_job([python, "-c", probe_text(), *args])
+    def facts(self) -> ImageFacts:
+        """What is really installed, as compat sees it; a probe that failed raises CheckFailed."""
+        from imagesmith.compat.probe import probe_image
+
+        facts = probe_image(self.engine, self.image, timeout=self.timeout)
+        if facts.errors:
+            raise CheckFailed(f"probe in {self.image} failed: {'; '.join(facts.errors)[-500:]}")
+        return facts
+
+    def job_script(self, python: str, args: Sequence[str]) -> dict[str, Any]:
+        """`probe_script.py` as the job uid; its one JSON object."""
+        res = self.run_as_job([python, "-c", probe_text(), *args])
         if res.timed_out:
             raise CheckFailed(f"probe in {self.image} did not finish within {self.timeout:.0f}s")
         try:

@@ -1,16 +1,20 @@
 """Check 1: every version claim in the image's ENV against what is really installed.
 
-Facts come from files, never from importing frameworks: CUDA version.txt/json, cuDNN and
-NCCL library names (in the loader's order: LD_LIBRARY_PATH first) and headers, dpkg status,
-and pip metadata (dist-info / egg-info).
+Facts come from the one in-image probe that compat uses too (compat/probe), from files, never
+from importing frameworks: CUDA version.txt/json, cuDNN and NCCL library names (in the loader's
+order: LD_LIBRARY_PATH first) and headers, dpkg status, and pip metadata (dist-info / egg-info).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING
 
+from imagesmith.core.versions import canonical_name, same_release
 from imagesmith.verify.model import Check
+
+if TYPE_CHECKING:
+    from imagesmith.compat.probe import ImageFacts
 
 # ENV name -> where the truth is: ("fact", key) or ("dist", pip names...).
 KNOWN_CLAIMS: dict[str, tuple[str, ...]] = {
@@ -28,41 +32,29 @@ NOT_CLAIMS = re.compile(r"^(NVIDIA_|NV_|.*_PKG_VERSION$)")
 _CLAIM = re.compile(r"^([A-Z0-9_]+)_VERSION$")
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def upstream(version: str) -> str:
-    """dpkg `1:7.1.2.21-1+cuda9.0` -> `7.1.2.21`; pip `1.8.0+cu90` -> `1.8.0`."""
-    version = version.split(":", 1)[-1]
-    return re.split(r"[-+~]", version, maxsplit=1)[0]
-
-
-def same_version(claim: str, actual: str) -> bool:
-    """Equal on the components both give: `9.0` matches `9.0.176`; `7.1.2` matches `7.1.2.21`."""
-    a, b = upstream(claim).split("."), upstream(actual).split(".")
-    n = min(len(a), len(b))
-    return n > 0 and a[:n] == b[:n]
-
-
-def _candidates(name: str, value: str, facts: dict[str, Any]) -> tuple[list[dict[str, str]], str]:
+def _candidates(name: str, value: str, facts: ImageFacts) -> tuple[list[dict[str, str]], str]:
     """Installed versions for a claim, the effective one first, and what was looked at."""
-    dists = {normalise(d["name"]): d for d in facts.get("distributions", [])}
-    dpkg: dict[str, str] = facts.get("dpkg", {})
+    dists = {canonical_name(d.name): d for d in facts.distributions}
+    dpkg = facts.dpkg
     rule = KNOWN_CLAIMS.get(name)
     if rule is None:
         stem = _CLAIM.match(name)
-        key = normalise(stem.group(1)) if stem else ""
+        key = canonical_name(stem.group(1)) if stem else ""
         rule = ("dist", key) if key in dists else ("dpkg", key) if key in dpkg else ("none",)
     kind = rule[0]
     if kind == "fact":
-        return list(facts.get(rule[1], [])), f"{rule[1]} files and libraries"
+        resolved = {"cuda": facts.cuda, "cudnn": facts.cudnn, "nccl": facts.nccl}[rule[1]]
+        found = [{"version": c.version, "source": c.source} for c in resolved.candidates]
+        if resolved.version and (not found or found[0]["version"] != resolved.version):
+            found.insert(0, {"version": resolved.version, "source": resolved.source})
+        return found, f"{rule[1]} files and libraries"
     if kind == "python":
-        py = facts.get("python", {})
-        return [{"version": py.get("version", ""), "source": py.get("executable", "python")}], "python"
+        if facts.python is None:
+            return [], "python"
+        return [{"version": facts.python.version, "source": facts.python.executable}], "python"
     if kind == "dist":
-        found = [dists[normalise(n)] for n in rule[1:] if normalise(n) in dists]
-        return ([{"version": d["version"], "source": f"pip {d['name']} in {d['location']}"} for d in found],
+        found = [dists[canonical_name(n)] for n in rule[1:] if canonical_name(n) in dists]
+        return ([{"version": d.version, "source": f"pip {d.name} in {d.location}"} for d in found],
                 "pip metadata for " + ", ".join(rule[1:]))
     if kind == "dpkg":
         return [{"version": dpkg[rule[1]], "source": f"dpkg {rule[1]}"}], f"dpkg {rule[1]}"
@@ -79,7 +71,7 @@ def claims_of(env: dict[str, str]) -> dict[str, str]:
             if (k in KNOWN_CLAIMS or _CLAIM.match(k)) and not (NOT_CLAIMS.match(k) and k not in KNOWN_CLAIMS)}
 
 
-def check_versions(env: dict[str, str], facts: dict[str, Any]) -> Check:
+def check_versions(env: dict[str, str], facts: ImageFacts) -> Check:
     failures, passed, unverified = [], [], []
     rows = []
     for name, value in sorted(claims_of(env).items()):
@@ -94,9 +86,15 @@ def check_versions(env: dict[str, str], facts: dict[str, Any]) -> Check:
             rows.append({"env": name, "claim": value, "status": "missing"})
             continue
         first = found[0]
-        ok = same_version(expected, first["version"])
+        ok = same_release(expected, first["version"])
+        if ok is None:
+            unverified.append(f"{name}={value}: cannot compare with {first['version']} "
+                              f"({first['source']}): not both versions")
+            rows.append({"env": name, "claim": value, "actual": first["version"],
+                         "source": first["source"], "status": "unknown"})
+            continue
         others = [f"{c['version']} ({c['source']})" for c in found[1:]
-                  if not same_version(c["version"], first["version"])]
+                  if not same_release(c["version"], first["version"])]
         note = f"; also present: {', '.join(others)}" if others else ""
         line = f"{name}={value}: found {first['version']} ({first['source']}){note}"
         (passed if ok else failures).append(line)

@@ -128,7 +128,9 @@ def test_cli_text_and_exit_codes(scratch_dir: Path) -> None:
 
 
 def test_cli_caveats_and_gpu_selection(scratch_dir: Path) -> None:
-    write(scratch_dir, "FROM nvidia/cuda:11.8.0-runtime-ubuntu22.04\n")
+    # torch's cu117 wheel bundles a CUDA 11.7 runtime and no cuda-compat package: on R470 it runs
+    # through minor-version compatibility only (a caveat)
+    write(scratch_dir, "FROM python:3.10\nRUN pip install torch==1.13.1+cu117\n")
     res = run_cli("compat", str(scratch_dir), "--gpu", "k80", "--format", "json")
     data = json.loads(res.stdout)
     assert [g["name"] for g in data["groups"]] == ["G131-G144"]

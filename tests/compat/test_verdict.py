@@ -35,12 +35,17 @@ def test_cuda13_image_fails_on_1080ti(gtx: NodeGroup) -> None:
     }  # a new enough driver does not bring Pascal back
 
 
-def test_cuda118_on_k80_r470_is_a_caveat(k80: NodeGroup) -> None:
+def test_cuda118_on_k80_r470_fails_through_its_compat_package(k80: NodeGroup) -> None:
+    """nvidia/cuda 11.8 images install cuda-compat-11-8 (NVIDIA's base Dockerfile,
+    NV_CUDA_COMPAT_PACKAGE). libnvidia-container mounts the compat libcuda when its driver major
+    (R520) is above the host's (R470) whatever the GPU (src/nvc_mount.c / compat_mode.c), and R520
+    no longer supports Kepler (NVIDIA driver support matrix): no device. Minor-version
+    compatibility alone would have run it (CUDA Compatibility guide), so the reasons say both."""
     v = group_verdict(stack_from_cuda_tag("nvidia/cuda:11.8.0-cudnn8-runtime-ubuntu22.04"), k80)
-    assert v.verdict == "runs-with-caveats"
+    assert v.verdict == "fails"
     text = " ".join(v.reasons)
-    assert "minor-version compatibility" in text and "no PTX JIT" in text
-    assert "Kepler" in text  # the (secondary) cuda-compat report is a warning, not a failure
+    assert "cuda-compat" in text and "R470" in text
+    assert "minor-version compatibility" in text
 
 
 def test_deepo_9_runs_on_both(profile: Profile) -> None:

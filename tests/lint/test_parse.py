@@ -8,7 +8,7 @@ import pytest
 
 from imagesmith.analysis.installs import archives, downloads, package_installs, run_commands
 from imagesmith.core.errors import DockerfileParseError
-from imagesmith.parse.dockerfile import parse_dockerfile
+from imagesmith.model import build_model
 from imagesmith.parse.pragmas import suppressions
 from imagesmith.parse.shell import parse_shell
 from tests.lint.helpers import make_tar
@@ -33,7 +33,7 @@ FROM ubuntu:${TAG:-18.04}
 
 
 def test_modern_syntax_stages_flags_heredocs() -> None:
-    p = parse_dockerfile(MODERN, "Dockerfile")
+    p = build_model(MODERN, "Dockerfile")
     assert [s.base for s in p.stages] == ["bit:5000/deepo_9", "build", "ubuntu:18.04"]
     assert p.stages[0].name == "build" and p.stages[1].base_stage == 0
     assert p.global_args == {"REGISTRY": "bit:5000", "TAG": None}
@@ -52,7 +52,7 @@ def test_modern_syntax_stages_flags_heredocs() -> None:
 
 def test_parse_error_is_an_input_error() -> None:
     with pytest.raises(DockerfileParseError):
-        parse_dockerfile("FROM a\nRUN <<EOF\nno end\n", "x/Dockerfile")
+        build_model("FROM a\nRUN <<EOF\nno end\n", "x/Dockerfile")
 
 
 def test_shell_words_with_fallback() -> None:
@@ -82,13 +82,13 @@ def test_package_installs_and_lines() -> None:
     )
     got = {
         (i.manager, i.name, i.version, i.constraint, i.line)
-        for i in package_installs(parse_dockerfile(text))
+        for i in package_installs(build_model(text))
     }
     assert got == {
         ("pip", "torch", None, ">=1.0", 3),
         ("pip", "jax", "0.4.1", "", 3),
         ("pip", "tensorflow-gpu", "1.8.0", "", 3),
-        ("conda", "pytorch", "1.2", "", 4),
+        ("conda", "pytorch", None, "1.2*", 4),  # conda's `=1.2` is the 1.2 series
         ("conda", "cudatoolkit", "10.0", "", 4),
         ("apt", "cuda-libraries-10-0", "10.0.130-1", "", 5),
         ("apt", "vim", None, "", 5),
@@ -97,12 +97,13 @@ def test_package_installs_and_lines() -> None:
 
 def test_requirements_file_from_the_context(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("numpy==1.14.3\n# c\nscipy>=1\n-e .\n")
-    p = parse_dockerfile(
-        "FROM x\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
+    p = build_model(
+        "FROM x\nWORKDIR /app\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n",
+        context_dir=tmp_path,
     )
-    p.context_dir = tmp_path
     got = {(i.name, i.version, i.source) for i in package_installs(p)}
-    assert got == {("numpy", "1.14.3", "requirements"), ("scipy", None, "requirements")}
+    assert got == {("numpy", "1.14.3", "requirements file requirements.txt"),
+        ("scipy", None, "requirements file requirements.txt"),}
 
 
 def test_downloads_and_archives_by_content(tmp_path: Path) -> None:
@@ -114,7 +115,7 @@ def test_downloads_and_archives_by_content(tmp_path: Path) -> None:
         "RUN curl -fsSL -o /tmp/m.sh https://repo.anaconda.com/m.sh && "
         "git clone --depth 1 https://github.com/x/y\n"
     )
-    p = parse_dockerfile(text)
+    p = build_model(text)
     found = {(a.source, a.line, a.extracted, a.by_content) for a in archives(p, tmp_path)}
     assert found == {("cuda8-cudnn5.tar", 2, True, True), ("cuda8-cudnn5.tar", 4, False, True)}
     assert [(d.tool, d.url) for d in downloads(p)] == [
@@ -126,7 +127,7 @@ def test_downloads_and_archives_by_content(tmp_path: Path) -> None:
 
 def test_command_lines_in_continued_run() -> None:
     text = "FROM x\nRUN apt-get update && \\\n    apt-get install -y a && \\\n    apt-get install -y b\n"
-    lines = [(rc.line, rc.argv[-1]) for rc in run_commands(parse_dockerfile(text))]
+    lines = [(rc.line, rc.argv[-1]) for rc in run_commands(build_model(text))]
     assert lines == [(2, "update"), (3, "a"), (4, "b")]
 
 
@@ -141,5 +142,5 @@ def test_pragmas_scope_without_off_by_one() -> None:
         "FROM b AS two\n"
         "RUN true\n"
     )
-    sups = {(s.codes, s.first_line, s.last_line) for s in suppressions(parse_dockerfile(text))}
+    sups = {(s.codes, s.first_line, s.last_line) for s in suppressions(build_model(text))}
     assert sups == {(("IS504",), 1, 8), (("IS601",), 4, 4), (("IS201",), 7, 8)}

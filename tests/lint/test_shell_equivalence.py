@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from imagesmith.parse.dockerfile import parse_dockerfile
+from imagesmith.model import build_model
 from imagesmith.parse.shell import _bashlex_commands, _token_commands, is_plain_list
 from tests.lint.helpers import shared_dir
 
@@ -48,7 +48,7 @@ def test_fast_path_matches_bashlex_on_the_corpus() -> None:
     checked = 0
     for path in sorted(CORPUS.iterdir()):
         try:
-            parsed = parse_dockerfile(path.read_text(encoding="utf-8", errors="replace"), str(path))
+            parsed = build_model(path.read_text(encoding="utf-8", errors="replace"), str(path))
         except Exception:  # noqa: BLE001 - IS001 files
             continue
         for ins in parsed.of("RUN"):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from imagesmith.recipe.choose import NoCompatibleChoice
+
 from imagesmith.core.profile import load_profile
 from imagesmith.services.compat import compat_for_dockerfile
 from imagesmith.services.lint import lint_paths
@@ -54,7 +56,12 @@ def test_choice_depends_on_the_requested_groups(tmp_path: Path) -> None:
     profile = load_profile(path)
     sets = ["base=bit:5000/py310-cu118"]
     assert plan_new("pytorch", profile, gpu="1080ti", sets=sets).framework == "torch==2.1.0+cu121"
-    assert plan_new("pytorch", profile, gpu="all", sets=sets).framework == "torch==2.1.0+cu118"
+    # With the K80s (R470) too, nothing on this base runs: the 11.8 image's cuda-compat libcuda
+    # (R520) has a higher driver major than the host's, so libnvidia-container mounts it, and
+    # R520 no longer supports Kepler (libnvidia-container compat mount rule; NVIDIA's driver
+    # support matrix).
+    with pytest.raises(NoCompatibleChoice, match="G131-G144.*cuda-compat"):
+        plan_new("pytorch", profile, gpu="all", sets=sets)
 
 
 def test_no_choice_names_the_blocking_group(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

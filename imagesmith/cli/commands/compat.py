@@ -25,9 +25,16 @@ def compat(
     caveats_ok: bool = typer.Option(
         False, "--caveats-ok", help="Exit 0 also when some group only runs with caveats."
     ),
+    unknown_ok: bool = typer.Option(
+        False,
+        "--unknown-ok",
+        help="Exit 0 also when a group's verdict is unknown (a GPU fact could not be resolved).",
+    ),
 ) -> int:
-    """One verdict per node group (runs / runs-with-caveats / fails), with the reasons, what was
-    assumed and a compatible alternative. Exit 0 when every group runs, 1 otherwise, 2 on bad input.
+    """One verdict per node group (runs / runs-with-caveats / unknown / fails), with the
+    reasons, what was assumed and a compatible alternative. `unknown` means a GPU-relevant fact
+    could not be resolved; it is never counted as running. Exit 0 when every group runs, 1
+    otherwise, 2 on bad input.
 
     Example: imagesmith compat ./dockertmp --gpu k80
     """
@@ -42,4 +49,4 @@ def compat(
         sys.stdout.write("\n")
     else:
         sys.stdout.write(report.render_text())
-    return report.exit_code(caveats_ok)
+    return report.exit_code(caveats_ok, unknown_ok)

@@ -15,7 +15,7 @@ def explain(code: str = typer.Argument(..., help="A rule code, e.g. IS105.")) ->
     """
     import sys
 
-    from imagesmith.report.rule_docs import rule_markdown
+    from imagesmith.rules.docs import rule_markdown
     from imagesmith.rules.registry import get_rule
 
     sys.stdout.write(rule_markdown(get_rule(code)))

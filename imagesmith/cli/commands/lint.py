@@ -223,22 +223,22 @@ def _emit(report: "LintReport", fmt: str, dest: Path | None, texts: dict[str, st
     import sys
 
     if fmt == "text":
-        from imagesmith.report.lint_text import render_text
+        from imagesmith.lint.formats.text import render_text
 
         colour = dest is None and sys.stdout.isatty() and not _no_colour()
         body = render_text(report, colour=colour, texts=texts)
     elif fmt == "json":
         body = json.dumps(report.to_json(), indent=2) + "\n"
     elif fmt == "sarif":
-        from imagesmith.report.lint_sarif import render_sarif
+        from imagesmith.lint.formats.sarif import render_sarif
 
         body = json.dumps(render_sarif(report), indent=2) + "\n"
     elif fmt == "junit":
-        from imagesmith.report.lint_junit import render_lint_junit
+        from imagesmith.lint.formats.junit import render_lint_junit
 
         body = render_lint_junit(report)
     else:
-        from imagesmith.report.lint_github import render_github
+        from imagesmith.lint.formats.github import render_github
 
         body = render_github(report)
     if dest is None:

@@ -7,12 +7,12 @@ from typing import Iterable
 
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
-    if not parsed.cache.get("misnamed"):
+    if not parsed.misnamed:
         return
     wanted = profile.build.dockerfile_name
     yield Hit(

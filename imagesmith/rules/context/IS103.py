@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from typing import Iterable
 
-from imagesmith.analysis.context import (
-    context_files,
-    local_sources,
-    resolves_outside,
-    source_matches,
-)
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
+from imagesmith.model.context import State, clean_source, context_of, copy_sources
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
-    context = parsed.context_dir
-    files = context_files(context) if context is not None else []
-    for src in local_sources(parsed):
+    context = context_of(parsed)
+    for src in copy_sources(parsed):
         ins = src.instruction
-        if src.outside:
+        if src.unknown is not None:
+            continue  # IS104 says it cannot be resolved
+        inside, leaves = clean_source(src.source)
+        if leaves:
             yield Hit(
-                f"{ins.cmd} source `{src.source}` points outside the build folder",
+                f"{ins.cmd} source `{src.source}` points outside the build folder (the classic "
+                f"builder refuses it; BuildKit silently reads `{inside or '.'}` from the folder)",
                 line=ins.line,
                 end_line=ins.end_line,
                 help="copy the file into the build folder and name it relative to it",
@@ -35,16 +30,22 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
             continue
         if context is None:
             continue
-        for rel in (f for f in files if source_matches(src.normalized, f)):
-            if resolves_outside(context, rel):
-                yield Hit(
-                    f"{ins.cmd} source `{rel}` is a symlink to {_target(context, rel)}, "
-                    "outside the build folder: the build sees a dangling link or nothing",
-                    line=ins.line,
-                    end_line=ins.end_line,
-                    help="replace the link by a copy of the file (cp -L)",
-                    data={"source": rel},
-                )
+        match = context.resolve(src.source)
+        for link in match.escapes:
+            got = (
+                f"reads the build folder's own `{link.in_context or '.'}` instead"
+                if match.state is State.FOUND
+                else "finds nothing"
+            )
+            yield Hit(
+                f"{ins.cmd} source `{src.source}` goes through the symlink `{link.path}` -> "
+                f"{link.target}, outside the build folder: the build never sees that target "
+                f"({link.note}) and {got}",
+                line=ins.line,
+                end_line=ins.end_line,
+                help=f"replace the link by a copy of what it points to (cp -rL {link.path} ...)",
+                data={"source": src.source, "link": link.path, "target": link.target},
+            )
 
 
 RULE = Rule(
@@ -64,10 +65,3 @@ RULE = Rule(
     check=check,
 )
 
-
-def _target(context: "Path", rel: str) -> str:
-    link = context / rel
-    try:
-        return str(link.resolve())
-    except (RuntimeError, OSError):
-        return f"{os.readlink(link)} (a symlink loop)" if link.is_symlink() else "nowhere (a symlink loop)"

@@ -4,39 +4,48 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from imagesmith.analysis.context import context_files, dockerignore, local_sources, source_matches
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
+from imagesmith.model.context import State, context_of, copy_sources, resolve_all
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
-    context = parsed.context_dir
+    context = context_of(parsed)
     if context is None:
         return
-    files = context_files(context)
-    ignored = dockerignore(context)
-    for src in local_sources(parsed):
-        if src.outside:
-            continue  # IS103
-        matched = [f for f in files if source_matches(src.normalized, f)]
+    for src, match in resolve_all(context, copy_sources(parsed)):
         ins = src.instruction
-        if not matched:
+        where = {"line": ins.line, "end_line": ins.end_line}
+        if match.state is State.UNKNOWN:
             yield Hit(
-                f"{ins.cmd} source `{src.source}` matches nothing in the build folder {context}",
-                line=ins.line,
-                end_line=ins.end_line,
+                f"{ins.cmd} source `{src.written}` cannot be resolved, so whether the build "
+                f"folder holds it is unknown: {match.reason}",
+                severity=Severity.WARNING,
+                help="give the variable a value in the Dockerfile (ENV or ARG with a default), "
+                "or name the file literally",
+                data={"source": src.written, "unknown": match.reason},
+                **where,  # type: ignore[arg-type]
+            )
+        elif match.leaves_context or match.escapes:
+            continue  # IS103
+        elif match.state is State.MISSING:
+            yield Hit(
+                f"{ins.cmd} source `{src.source}` matches nothing in the build folder "
+                f"{context.root}: {match.reason}",
                 help=f"put `{src.source}` into the build folder (or fix the name)",
                 data={"source": src.source},
+                **where,  # type: ignore[arg-type]
             )
-        elif matched and ignored is not None and all(ignored(f) for f in matched):
+        elif match.state is State.IGNORED:
+            listed = ", ".join(match.ignored[:5]) + (" ..." if len(match.ignored) > 5 else "")
             yield Hit(
-                f"{ins.cmd} source `{src.source}` matches only files that .dockerignore excludes",
-                line=ins.line,
-                end_line=ins.end_line,
+                f"{ins.cmd} source `{src.source}` matches only what .dockerignore excludes "
+                f"({listed}): the build does not find it",
                 help="remove the pattern from .dockerignore or the COPY",
-                data={"source": src.source},
+                data={"source": src.source, "ignored": list(match.ignored)},
+                **where,  # type: ignore[arg-type]
             )
 
 
@@ -47,7 +56,8 @@ RULE = Rule(
     group="build-folder",
     doc=RuleDoc(
         what="A COPY or ADD source matches no file in the build folder, or only files that "
-        "`.dockerignore` excludes from the build context.",
+        "`.dockerignore` excludes from the build context; a source whose value is unknown (a "
+        "variable with no value before the build) is reported as unresolved, as a warning.",
         why="Every file the build needs must be copied into dockertmp beforehand (guide step 3, "
         "l.568-569); a missing one stops the admins' build at that step.",
         example="dockertmp/\n  Dockerfile:  COPY ./my.zip /userx/   (my.zip not in the folder)\n",

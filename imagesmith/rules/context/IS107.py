@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from imagesmith.analysis.context import context_files, dockerignore, local_sources, source_matches
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
+from imagesmith.model.context import State, context_of, copy_sources, resolve_all
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 _TOOL_FILES = {
@@ -19,6 +19,7 @@ _TOOL_FILES = {
     "request.md",
     "REQUEST.md",
 }
+_TOOL_FOLDERS = {".git"}  # version control, not the request
 _MAX_LISTED = 20
 
 
@@ -31,25 +32,41 @@ def _size(n: int) -> str:
 
 
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
-    context = parsed.context_dir
+    context = context_of(parsed)
     if context is None:
         return
-    sources = [s.normalized for s in local_sources(parsed) if not s.outside]
-    ignored = dockerignore(context)
+    used: set[str] = set()
+    for src, match in resolve_all(context, copy_sources(parsed)):
+        if match.state is State.UNKNOWN:
+            yield Hit(
+                f"which files of the build folder are unused is unknown: {src.instruction.cmd} "
+                f"source `{src.written}` (line {src.instruction.line}) cannot be resolved "
+                f"({match.reason})",
+                data={"unknown": match.reason, "source": src.written},
+            )
+            return
+        used |= match.used
+    if context.incomplete is not None:
+        yield Hit(
+            f"unused files are listed only for the part of the build folder that was read: "
+            f"{context.incomplete}",
+            data={"incomplete": context.incomplete},
+        )
     try:
-        own = {Path(parsed.path).resolve().relative_to(context.resolve()).as_posix()}
+        own = {Path(parsed.path).resolve().relative_to(context.root.resolve()).as_posix()}
     except ValueError:
         own = set()
     unused = [
         f
-        for f in context_files(context)
+        for f in context.files
         if f not in own
         and f not in _TOOL_FILES
-        and not any(source_matches(s, f) for s in sources)
-        and not (ignored is not None and ignored(f))
+        and f.split("/", 1)[0] not in _TOOL_FOLDERS
+        and f not in used
+        and not context.excluded(f)
     ]
     for rel in unused[:_MAX_LISTED]:
-        size = (context / rel).stat().st_size if (context / rel).is_file() else 0
+        size = context.entries[rel].size
         yield Hit(
             f"`{rel}` ({_size(size)}) is in the build folder but no COPY/ADD uses it",
             help="remove it from the build folder, or add it to .dockerignore",

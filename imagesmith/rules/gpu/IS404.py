@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from imagesmith.analysis.installs import package_installs
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 from imagesmith.rules.gpu.common import hits_for
 
@@ -27,7 +27,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
     # one finding); IS404 keeps the framework mismatches and ENV claims about archives/bases.
     skip_env_claim = _cudnn_pinned_by_install(parsed)
     for hit in hits_for("IS404", parsed, profile, HELP):
-        if skip_env_claim and hit.message.startswith("ENV CUDNN_VERSION says"):
+        if skip_env_claim and hit.data.get("cause") == "stated-cudnn":
             continue
         yield hit
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 from imagesmith.rules.gpu.common import hits_for
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 # (pattern over the RUN text, what it is, severity when found)

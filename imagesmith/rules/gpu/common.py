@@ -4,20 +4,24 @@ computed once per parsed Dockerfile (cached on it)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from weakref import WeakKeyDictionary
 
-from imagesmith.compat.verdict import CAVEAT, FAIL, Issue, assess
+from imagesmith.compat.verdict import CAVEAT, FAIL, UNKNOWN, Issue, assess
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit
+
+
+# IS401-IS407 all read the same verdicts: computed once per (model, profile) pair.
+_MEMO: "WeakKeyDictionary[ParsedDockerfile, tuple[Profile, list[tuple[str, Issue]]]]" = WeakKeyDictionary()
 
 
 def group_issues(parsed: ParsedDockerfile, profile: Profile) -> list[tuple[str, Issue]]:
     """(group label, issue) for every failing or caveat issue on every node group."""
-    key = f"compat_issues:{id(profile)}"
-    cached = parsed.cache.get(key)
-    if cached is not None:
-        return cached
+    cached = _MEMO.get(parsed)
+    if cached is not None and cached[0] is profile:
+        return cached[1]
     from imagesmith.compat.dockerstack import stack_from_parsed
 
     stack = stack_from_parsed(parsed, profile, parsed.context_dir)
@@ -25,9 +29,9 @@ def group_issues(parsed: ParsedDockerfile, profile: Profile) -> list[tuple[str, 
         (f"{g.name} ({g.gpu}, driver {g.driver} {g.driver_source})", i)
         for g in profile.node_groups
         for i in assess(stack, g)
-        if i.kind in (FAIL, CAVEAT)
+        if i.kind in (FAIL, CAVEAT, UNKNOWN)
     ]
-    parsed.cache[key] = out
+    _MEMO[parsed] = (profile, out)
     return out
 
 
@@ -37,17 +41,16 @@ def hits_for(
     """One hit per distinct problem of rule `code`, naming the node groups it affects;
     caveats and anything resting on uncertain data are warnings."""
     default_line = parsed.stages[-1].line if parsed.stages else 1
-    merged: dict[tuple[str, str, int], list[str]] = {}
+    merged: dict[tuple[str, str, int, str], list[str]] = {}
     for label, issue in group_issues(parsed, profile):
         if issue.code == code:
-            merged.setdefault((issue.message, issue.kind, issue.line or default_line), []).append(
-                label
-            )
-    for (message, kind, line), labels in merged.items():
+            key = (issue.message, issue.kind.value, issue.line or default_line, issue.cause.value)
+            merged.setdefault(key, []).append(label)
+    for (message, kind, line, cause), labels in merged.items():
         yield Hit(
             f"{message} [{'; '.join(labels)}]",
             line=line,
             help=help_text,
             severity=None if kind == FAIL else Severity.WARNING,
-            data={"groups": labels, "kind": kind},
+            data={"groups": labels, "kind": kind, "cause": cause},
         )

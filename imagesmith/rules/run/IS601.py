@@ -7,13 +7,13 @@ from typing import Iterable
 from imagesmith.analysis.apt import PROMPTING, apt_calls
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
     for call in apt_calls(parsed):
-        if call.action in PROMPTING and not call.assumes_yes:
+        if call.action in PROMPTING and call.prompts:
             yield Hit(
                 f'`{call.tool} {call.action}` without -y asks "Do you want to continue? [Y/n]"; '
                 "the build has no terminal, reads no answer and aborts",

@@ -8,7 +8,7 @@ from imagesmith.analysis.apt import apt_calls
 from imagesmith.analysis.installs import run_commands
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 

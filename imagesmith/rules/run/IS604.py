@@ -10,7 +10,7 @@ from imagesmith.analysis.installs import run_commands
 from imagesmith.analysis.versions import base_env
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile, stage_scope
+from imagesmith.model import ParsedDockerfile, stage_scope
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 # Packages whose debconf questions stop a build (directly or through common dependents).

@@ -8,7 +8,7 @@ from typing import Iterable
 from imagesmith.analysis.installs import archives, copied_files, run_commands, sniff_archive
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 _FLAG_FORMAT = {"z": "gzip", "j": "bzip2", "J": "xz"}

@@ -9,7 +9,7 @@ from imagesmith.analysis.installs import run_commands
 from imagesmith.analysis.shellcheck import shell_sources
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.dockerfile import ParsedDockerfile
+from imagesmith.model import ParsedDockerfile
 from imagesmith.parse.shell import parse_shell
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 

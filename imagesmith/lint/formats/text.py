@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pathlib import Path
 
 from imagesmith.core.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from imagesmith.lint.model import LintReport
 
 _COLOURS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36", Severity.STYLE: "35"}
 
@@ -26,8 +31,8 @@ def _source_lines(path: str, cache: dict[str, list[str]], texts: dict[str, str])
 
 
 def render_text(
-    report: "LintReport", *, colour: bool = False, texts: dict[str, str] | None = None
-) -> str:  # noqa: F821
+    report: LintReport, *, colour: bool = False, texts: dict[str, str] | None = None
+) -> str:
     texts = texts or {}
     cache: dict[str, list[str]] = {}
     out: list[str] = []
@@ -59,7 +64,7 @@ def _excerpt(f: Finding, lines: list[str], colour: bool) -> list[str]:
     return ["    " + number + text, "    " + _paint(marker, _COLOURS[f.severity], colour)]
 
 
-def _summary_line(report: "LintReport", colour: bool) -> str:  # noqa: F821
+def _summary_line(report: LintReport, colour: bool) -> str:
     s = report.summary()
     parts = [f"{n} {sev}" for sev, n in s["by_severity"].items() if n]
     found = ", ".join(parts) if parts else "no findings"

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imagesmith.report.junit import JUnitCase, JUnitSuite, render_junit
 
 
-def render_lint_junit(report: "LintReport") -> str:  # noqa: F821
+if TYPE_CHECKING:
+    from imagesmith.lint.model import LintReport
+
+def render_lint_junit(report: LintReport) -> str:
     suites = []
     for result in report.results:
         cases = [

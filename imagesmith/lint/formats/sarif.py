@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from typing import Any
 
 from imagesmith.core.findings import Severity
+
+if TYPE_CHECKING:
+    from imagesmith.lint.model import LintReport
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 DOCS_BASE = "https://github.com/imagesmith/imagesmith/blob/main/docs/rules/"
@@ -33,7 +38,7 @@ def _uri(path: str) -> str:
     return quote(path[2:] if path.startswith("./") else path)
 
 
-def render_sarif(report: "LintReport") -> dict[str, Any]:  # noqa: F821
+def render_sarif(report: LintReport) -> dict[str, Any]:
     from imagesmith import __version__
     from imagesmith.rules.registry import all_rules
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from imagesmith.core.findings import Severity
+
+if TYPE_CHECKING:
+    from imagesmith.lint.model import LintReport
 
 _KIND = {
     Severity.ERROR: "error",
@@ -19,7 +24,7 @@ def _escape(text: str, prop: bool = False) -> str:
     return text
 
 
-def render_github(report: "LintReport") -> str:  # noqa: F821
+def render_github(report: LintReport) -> str:
     out = []
     for f in report.findings:
         end = f",endLine={f.end_line}" if f.end_line and f.end_line > f.line else ""

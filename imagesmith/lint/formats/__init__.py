@@ -1,0 +1,1 @@
+"""Lint report formats: text, SARIF 2.1.0, JUnit XML, GitHub workflow commands."""

@@ -1,0 +1,192 @@
+"""The one lint runner: Dockerfiles and job scripts go through the same steps.
+
+    results = run_jobs([LintJob("Dockerfile", text, settings, context=folder)], profile)
+
+Per file: prepare it (parse; a template, a file BuildKit rejects or a fragment gets its one
+finding at once), run the enabled rules of its input kind (build-folder rules only with a
+folder), merge hadolint's DL/SC findings (Dockerfiles), apply severity overrides, then the
+pragmas (lint/suppress.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imagesmith.core.errors import DockerfileParseError, InternalError
+from imagesmith.core.findings import Finding
+from imagesmith.lint.discovery import is_job_script
+from imagesmith.lint.external import as_finding, hadolint_findings, prefetch_shellcheck
+from imagesmith.lint.model import DOCKERFILE, JOB_SCRIPT, FileResult
+from imagesmith.lint.settings import Settings, code_enabled, severity_override
+from imagesmith.lint.suppress import apply_pragmas
+
+if TYPE_CHECKING:
+    from imagesmith.analysis.external import ExternalFinding
+    from imagesmith.core.profile import Profile
+    from imagesmith.rules.base import Hit, Rule
+
+
+@dataclass
+class LintJob:
+    label: str
+    text: str
+    settings: Settings
+    context: Path | None = None  # build folder for context checks
+    misnamed: bool = False  # see LintTarget.misnamed
+    job_script: bool | None = None  # None: decide from the name and the text
+    base_dir: Path | None = None  # job scripts: where relative and user-home paths resolve
+    parsed: Any = None  # the parsed Dockerfile or job script, once prepared
+    result: FileResult | None = None  # set by prepare (no rules to run) or by check
+
+    @property
+    def kind(self) -> str:
+        return JOB_SCRIPT if self.job_script else DOCKERFILE
+
+
+def _special_finding(code: str, message: str, path: str, line: int = 1, help: str = "") -> Finding:
+    from imagesmith.rules.registry import get_rule
+
+    rule = get_rule(code)
+    return Finding(code, rule.name, rule.severity, message, path, line, line, 1, help)
+
+
+def prepare_dockerfile(job: LintJob, profile: Profile) -> None:
+    """Parse a Dockerfile and attach what the rules need (the one place this happens); sets
+    `job.result` instead when there is nothing to run rules on."""
+    from imagesmith.model import model_for
+    from imagesmith.parse.dockerfile import TEMPLATE_MARKERS, looks_like_template
+
+    if looks_like_template(job.text, job.label):
+        line = next(
+            (i for i, t in enumerate(job.text.splitlines(), 1) if TEMPLATE_MARKERS.search(t)), 1
+        )
+        job.result = FileResult(job.label, "template", [_special_finding(
+            "IS002",
+            "a template, not a Dockerfile (unrendered markers such as {{ }}, {% %}, "
+            "%%NAME%%, or a template file name): render it before linting",
+            job.label,
+            line,
+            "lint the rendered Dockerfile, e.g. `imagesmith dockerfile` output",
+        )])
+        return
+    try:
+        parsed = model_for(
+            job.text, job.label, profile, context_dir=job.context, misnamed=job.misnamed
+        )
+    except DockerfileParseError as exc:
+        job.result = FileResult(job.label, DOCKERFILE, [_special_finding(
+            "IS001",
+            f"BuildKit's parser rejects this file: {exc.message}",
+            job.label,
+            help="fix the syntax; `docker build` would stop here",
+        )])
+        return
+    if not parsed.stages:
+        first = parsed.instructions[0].line if parsed.instructions else 1
+        job.result = FileResult(job.label, "fragment", [_special_finding(
+            "IS001",
+            "no FROM instruction: a fragment, not a buildable Dockerfile",
+            job.label,
+            first,
+            "start with `FROM <catalog image>`",
+        )])
+        return
+    job.parsed = parsed
+
+
+def prepare_job_script(job: LintJob) -> None:
+    from imagesmith.parse.jobscript import parse_job_script
+
+    parsed = parse_job_script(job.text, job.label)
+    parsed.base_dir = job.base_dir
+    job.parsed = parsed
+
+
+def _hits(rule: Rule, parsed: Any, profile: Profile) -> list[Hit]:
+    try:
+        return list(rule.check(parsed, profile))
+    except Exception as exc:  # a rule bug must not pass for a clean file
+        raise InternalError(
+            f"rule {rule.code} failed on {parsed.path}: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def check(
+    job: LintJob,
+    rules: Sequence[Rule],
+    profile: Profile,
+    external: Sequence[ExternalFinding] = (),
+) -> FileResult:
+    """Run the rules (and merge `external` hadolint findings) on a prepared job."""
+    eff = job.settings
+    findings: list[Finding] = []
+    for rule in rules:
+        if rule.input_kind != job.kind or not code_enabled(rule.code, eff):
+            continue
+        if rule.needs_context and job.context is None:
+            continue
+        override = severity_override(rule.code, eff)
+        for hit in _hits(rule, job.parsed, profile):
+            findings.append(Finding(
+                code=rule.code,
+                name=rule.name,
+                severity=override or hit.severity or rule.severity,
+                message=hit.message,
+                path=job.label,
+                line=hit.line,
+                end_line=hit.end_line,
+                column=hit.column,
+                help=hit.help,
+                data=dict(hit.data),
+            ))
+    for ext in external:
+        if code_enabled(ext.code, eff):
+            findings.append(as_finding(ext, job.label, severity_override(ext.code, eff)))
+    filtered = apply_pragmas(findings, job.parsed, job.kind, enabled=eff.pragmas)
+    context = str(job.context) if job.context is not None and job.kind == DOCKERFILE else None
+    job.result = FileResult(
+        job.label,
+        job.kind,
+        sorted(filtered.kept, key=Finding.sort_key),
+        context,
+        eff.fail_on,
+        filtered.suppressed,
+    )
+    return job.result
+
+
+def run_jobs(jobs: list[LintJob], profile: Profile) -> list[FileResult]:
+    """Lint every job with one hadolint process and one ShellCheck batch; results in job order."""
+    from imagesmith.rules.registry import all_rules
+
+    for job in jobs:
+        if job.job_script is None:
+            job.job_script = is_job_script(Path(job.label), job.text)
+        if job.job_script:
+            prepare_job_script(job)
+        else:
+            prepare_dockerfile(job, profile)
+    rules = all_rules()
+    live = [j for j in jobs if j.parsed is not None]
+    dockerfiles = [j for j in live if j.kind == DOCKERFILE]
+    batch = None
+    if any(r.code == "IS608" for r in rules):
+        batch = prefetch_shellcheck(
+            [j.parsed for j in dockerfiles if code_enabled("IS608", j.settings)]
+        )
+    try:
+        hadolint = hadolint_findings({j.label: (j.text, j.settings.hadolint) for j in dockerfiles})
+        for job in live:
+            check(job, rules, profile, hadolint.get(job.label, ()))
+    finally:
+        if batch is not None:
+            batch.pending.close()
+    results = []
+    for job in jobs:
+        assert job.result is not None
+        job.result.fail_on = job.settings.fail_on
+        results.append(job.result)
+    return results
