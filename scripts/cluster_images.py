@@ -36,6 +36,9 @@ TOP_LEVEL = {
 }
 # Real copies of these live in the Debian base; fake metadata would break pip.
 SKIP = {"pip", "setuptools", "wheel"}
+# Installed for real (pinned) on the Python 2.7 emulation: what users pip-install there imports
+# them (tqdm -> pathlib2 -> six.PY2), so a metadata-only copy would break real packages.
+REAL_ON_PY27 = {"six"}
 SITE = "/usr/local/lib/python3.11/dist-packages"
 # Images whose real Python is 2.7 are emulated on --base-py27 (Debian bullseye's python2.7).
 SITE_PY27 = "/usr/local/lib/python2.7/dist-packages"
@@ -97,8 +100,9 @@ def dpkg_stanzas(img: CatalogImage) -> str:
 
 def build_context(img: CatalogImage, base: str, root: Path) -> str:
     files: dict[str, str] = {}
+    real = {n: v for n, v in img.packages.items() if is_py27(img) and normalise(n) in REAL_ON_PY27}
     for name, version in img.packages.items():
-        if normalise(name) in SKIP:
+        if normalise(name) in SKIP or name in real:
             continue
         for rel, text in dist_files(name, version, img.cuda).items():
             files[f"site/{rel}"] = text
@@ -133,6 +137,9 @@ def build_context(img: CatalogImage, base: str, root: Path) -> str:
         major = img.cudnn.split(".")[0]
         steps.append(f"RUN touch /usr/lib/x86_64-linux-gnu/libcudnn.so.{img.cudnn} "
                      f"&& ln -s libcudnn.so.{img.cudnn} /usr/lib/x86_64-linux-gnu/libcudnn.so.{major}")
+    if real:
+        pins = " ".join(f"{n}=={v}" for n, v in sorted(real.items()))
+        steps.append(f"RUN pip install -q --no-cache-dir {pins}")
     steps.append("COPY dpkg-status /tmp/dpkg-status")
     steps.append("RUN cat /tmp/dpkg-status >> /var/lib/dpkg/status && rm /tmp/dpkg-status")
     interpreter = "/usr/bin/python2.7" if is_py27(img) else "/usr/bin/python3"

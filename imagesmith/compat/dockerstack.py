@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from imagesmith.compat import knowledge as K
 from imagesmith.compat.catalog import stack_from_catalog, stack_from_cuda_tag
 from imagesmith.compat.imagestack import CUDA_VERSION_TXT
-from imagesmith.compat.stack import Framework, GpuStack
+from imagesmith.compat.stack import BuiltCode, Framework, GpuStack
 from imagesmith.core import versions as V
 from imagesmith.core.profile import Profile, split_image_ref
 
@@ -135,7 +135,13 @@ def _add_framework(stack: GpuStack, fw: Framework) -> None:
 def stack_from_parsed(
     parsed: ParsedDockerfile, profile: Profile, context_dir: Path | None = None
 ) -> GpuStack:
-    from imagesmith.analysis.installs import archives, downloads, package_installs, run_commands
+    from imagesmith.analysis.installs import (
+        archives,
+        downloads,
+        package_actions,
+        package_installs,
+        run_commands,
+    )
 
     if not parsed.stages:
         return GpuStack()
@@ -171,6 +177,15 @@ def stack_from_parsed(
     for d in downloads(parsed):
         if d.stage in stages:
             events.append((d.line, "download", d))
+    for rc in run_commands(parsed):
+        if rc.instruction.stage in stages:
+            _apply_built_code(stack, rc)
+    for p in package_actions(parsed):
+        if p.stage in stages and p.unknown and _GPU_PACKAGE.match(p.spec or p.name):
+            stack.unresolved(
+                f"`{p.spec}` (line {p.line}): {p.unknown}, so which GPU build it installs is "
+                "unknown", line=p.line, subject=p.name,
+            )
     for line, kind, item in sorted(events, key=lambda e: e[0]):
         if kind == "env":
             _apply_env(stack, item, line)  # type: ignore[arg-type]
@@ -304,6 +319,31 @@ def _apply_package(stack: GpuStack, p: object) -> None:
     if K.package_build(name, ver) is not None or (key.startswith("jax") and manager == "pip"):
         _add_framework(stack, Framework(name, ver, line, source=f"{manager} install (line {line})",
                                         spec=p.spec, installed_by_pip=manager == "pip"))  # type: ignore[attr-defined]
+
+
+_GPU_PACKAGE = re.compile(
+    r"^[\"']?(torch|pytorch|tensorflow|tf-nightly|jax|jaxlib|cupy|mxnet|paddlepaddle|cntk|"
+    r"nvidia-|cuda|cudnn|libcudnn)", re.I
+)
+_EXTENSION_BUILDS = re.compile(r"^(python[0-9.]*|pip[0-9.]*|cmake|make|ninja|colcon)$")
+
+
+def _apply_built_code(stack: GpuStack, rc: object) -> None:
+    """What device code nvcc, or a torch extension build under TORCH_CUDA_ARCH_LIST, compiles."""
+    from imagesmith.model.cuda_targets import nvcc_targets, torch_arch_list_targets
+
+    name, line = rc.name, rc.line  # type: ignore[attr-defined]
+    if name == "nvcc":
+        targets = nvcc_targets(rc.argv)  # type: ignore[attr-defined]
+        what = f"nvcc (line {line})"
+    elif _EXTENSION_BUILDS.match(name) and rc.var("TORCH_CUDA_ARCH_LIST") is not None:  # type: ignore[attr-defined]
+        targets = torch_arch_list_targets(rc.var("TORCH_CUDA_ARCH_LIST"))  # type: ignore[attr-defined]
+        what = f"TORCH_CUDA_ARCH_LIST={rc.var('TORCH_CUDA_ARCH_LIST')} for `{name}` (line {line})"  # type: ignore[attr-defined]
+    else:
+        return
+    stack.built_code.append(
+        BuiltCode(what, targets.sass, targets.ptx, targets.unknown, line)
+    )
 
 
 def _apply_wheel_urls(stack: GpuStack, rc: object) -> None:

@@ -37,6 +37,17 @@ class Unresolved:
     subject: str = ""  # the framework it is about, if any
 
 
+@dataclass(frozen=True)
+class BuiltCode:
+    """Device code a build step compiles into the image (nvcc flags, TORCH_CUDA_ARCH_LIST)."""
+
+    what: str  # "nvcc (line 7)", "TORCH_CUDA_ARCH_LIST for `python setup.py install` (line 9)"
+    sass: frozenset[str]
+    ptx: frozenset[str]
+    unknown: str | None = None
+    line: int | None = None
+
+
 @dataclass
 class GpuStack:
     cuda: str | None = None
@@ -59,6 +70,7 @@ class GpuStack:
     evidence: list[str] = field(default_factory=list)  # how each fact was found
     unknowns: list[Unresolved] = field(default_factory=list)  # what could not be resolved
     python: str | None = None  # the image's Python (major.minor), when known
+    built_code: list[BuiltCode] = field(default_factory=list)  # device code compiled at build
 
     @property
     def empty(self) -> bool:

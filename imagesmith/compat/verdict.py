@@ -18,6 +18,8 @@ from imagesmith.compat import knowledge as K
 from imagesmith.compat.knowledge import FrameworkBuild
 from imagesmith.compat.require import Host, RequireSyntaxError, evaluate, requirements_from_env
 from imagesmith.compat.compat_package import compat_package_effect
+from imagesmith.compat.device_code import SOURCE as DEVICE_CODE_SOURCE
+from imagesmith.compat.device_code import code_for_gpu
 from imagesmith.compat.fact_verdict import FactVerdict
 from imagesmith.compat.jax import jax_build
 from imagesmith.compat.stack import Framework, GpuStack
@@ -581,6 +583,7 @@ def _assess_builds(
                                      subject=fw.name))
     issues += check_stated_cudnn(stack)
     issues += _tag(check_require(stack, group), Cause.REQUIRE)
+    issues += check_built_code(stack, group, ptx_jit=not minor_compat)
     return issues
 
 
@@ -630,6 +633,21 @@ def check_wheels(stack: GpuStack) -> list[Issue]:
                 f"pip cannot install {fw.name}=={fw.version} on the image's Python "
                 f"{stack.python}: {found.reason}", found.confidence, fw.line, found.source,
                 cause=Cause.NO_WHEEL, subject=fw.name))
+    return out
+
+
+def check_built_code(stack: GpuStack, group: NodeGroup, ptx_jit: bool) -> list[Issue]:
+    """Device code the build compiles itself: is there code for this node's GPU?"""
+    out = []
+    for code in stack.built_code:
+        if code.unknown and not (code.sass or code.ptx):
+            out.append(_issue("IS402", UNKNOWN, f"{code.what}: {code.unknown}", "U", code.line,
+                              cause=Cause.UNRESOLVED))
+            continue
+        found = code_for_gpu(code.sass, code.ptx, group.compute_capability, ptx_jit=ptx_jit)
+        kind = OK if found.runs else (UNKNOWN if code.unknown else FAIL)
+        out.append(_issue("IS402", kind, f"{code.what}: {found.reason}", "V", code.line,
+                          DEVICE_CODE_SOURCE, cause=Cause.ARCH))
     return out
 
 

@@ -205,14 +205,16 @@ def _any_source(name: str) -> str:
 def wheel_for_release(package: str, version: str, python: str) -> Availability:
     """`wheel_for`, and for a local build (`1.12.0+cu113`) that no file list covers, the
     release's own CPython support: every index builds a release for the same CPythons, so when
-    PyPI's files of 1.12.0 have no cp36 wheel, the cu113 index has none either (D)."""
+    PyPI's files of 1.12.0 have no cp36 wheel, the cu113 index has none either, and when they
+    have one, so has the cu113 index (D; whether that index carries the flavour at all is the
+    framework table's fact)."""
     found = wheel_for(package, version, python)
     if found.kind != WheelKind.UNKNOWN or "+" not in version:
         return found
     release = wheel_for(package, version.split("+", 1)[0], python)
-    if release.kind == WheelKind.NO:
+    if release.kind in (WheelKind.NO, WheelKind.YES):
         return Availability(
-            WheelKind.NO,
+            release.kind,
             f"{release.reason}; the {version.split('+', 1)[1]} build of the same release targets "
             "the same CPython versions",
             release.source,

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from imagesmith.core.errors import CheckFailed, EngineUnavailable
-from imagesmith.engine.build import BuildOps, dockerignore_matcher
+from imagesmith.engine.build import BuildOps
 from imagesmith.engine.containers import ContainerOps
 from imagesmith.engine.events import BuildEvent, PushEvent, RunResult
 from imagesmith.engine.registry import RegistryOps
@@ -65,7 +65,6 @@ __all__ = [
     "Engine",
     "PushEvent",
     "RunResult",
-    "dockerignore_matcher",
     "engine_reachable",
     "engine_session",
     "engine_url",

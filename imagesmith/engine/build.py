@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Iterator
 
 from imagesmith.engine.events import BuildEvent
 from imagesmith.engine.session import EngineSession
@@ -57,11 +57,3 @@ class BuildOps(EngineSession):
                     yield BuildEvent("done", image_id=chunk["aux"]["ID"])
                 elif "status" in chunk:
                     yield BuildEvent("log", chunk["status"] + "\n")
-
-
-def dockerignore_matcher(patterns: Sequence[str]) -> Callable[[str], bool]:
-    """Docker's own .dockerignore semantics (the SDK's matcher): `matches("a/b.txt")` is True
-    when the path is excluded from the build context. Needs no engine connection."""
-    from docker.utils.build import PatternMatcher
-
-    return PatternMatcher(list(patterns)).matches

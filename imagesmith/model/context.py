@@ -30,7 +30,7 @@ import posixpath
 import re
 import stat
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -130,7 +130,6 @@ def _unescape(component: str) -> str:
 class _IgnorePattern:
     text: str  # cleaned, without the leading "!"
     exclusion: bool
-    dirs: int  # number of path components
     kind: str  # "exact" | "prefix" | "suffix" | "regexp" (patternmatcher's match types)
     regex: re.Pattern[str] | None
 
@@ -199,7 +198,7 @@ def _compile_ignore(text: str, exclusion: bool) -> _IgnorePattern:
             regex = re.compile(reg + "$", re.S)
         except re.error as exc:
             raise ValueError(f"syntax error in pattern {text!r}: {exc}") from None
-    return _IgnorePattern(text, exclusion, len(text.split("/")), kind, regex)
+    return _IgnorePattern(text, exclusion, kind, regex)
 
 
 @dataclass(frozen=True)
@@ -580,15 +579,12 @@ def resolve_all(
     return out
 
 
-ExcludeFn = Callable[[str], bool]
-
 __all__ = [
     "BuildContext",
     "clean_source",
     "CopySource",
     "DockerIgnore",
     "Entry",
-    "ExcludeFn",
     "Kind",
     "SourceMatch",
     "State",

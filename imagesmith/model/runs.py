@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from imagesmith.model.words import Scope, Unknown, UnknownRef, Value, expand
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from imagesmith.model.build import BuildModel, Instruction
 
 _EXPORTERS = {"export", "declare", "typeset", "readonly", "local"}
+_SHELLS = {"sh", "bash", "dash", "ksh", "zsh", "ash"}
+_MAX_NESTING = 4
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class RunCommand:
     env: Mapping[str, str] = field(default_factory=dict)  # prefix assignments (`X=1 cmd`)
     unknown: tuple[UnknownRef, ...] = ()
     words: tuple[str, ...] = ()  # expanded, wrappers kept (what the install extractor reads)
+    shell: str = "sh"  # the interpreter that runs it: the RUN's SHELL, or `bash` of `bash -c`
+    nested: bool = False  # inside a `sh -c '...'` / `bash -c '...'` script
 
     @property
     def name(self) -> str:
@@ -98,23 +102,30 @@ def _command_offset(raw_lines: list[str], argv: tuple[str, ...], cursor: int) ->
 
 
 def commands_of(ins: "Instruction") -> list[RunCommand]:
-    """The simple commands of one RUN instruction (heredoc bodies included)."""
+    """The simple commands of one RUN instruction (heredoc bodies and `sh -c` scripts included)."""
     if ins.cmd != "RUN":
         return []
     script = ins.shell_script
+    interpreter = (ins.shell[0] if ins.shell else "/bin/sh").rsplit("/", 1)[-1]
     if script is None:
         if ins.json and ins.value:
             argv = SimpleCommand(tuple(ins.value)).effective().argv
-            return [RunCommand(ins, SimpleCommand(tuple(ins.value)), ins.line, argv, ins.scope,
-                               ins.workdir, words=tuple(ins.value))]
+            top = RunCommand(ins, SimpleCommand(tuple(ins.value)), ins.line, argv, ins.scope,
+                             ins.workdir, words=tuple(ins.value), shell=interpreter)
+            return [top, *_nested(top, {}, 1)]
         return []
-    shell_vars: dict[str, Value | None] = {}
-    cwd = ins.workdir
+    return _script_commands(ins, script, ins.scope, {}, ins.workdir, interpreter, 0)
+
+
+def _script_commands(
+    ins: "Instruction", script: str, base: Scope, shell_vars: dict[str, Value | None], cwd: str,
+    interpreter: str, depth: int,
+) -> list[RunCommand]:
     out: list[RunCommand] = []
     raw_lines = ins.raw.splitlines()
     cursor = 0
     for cmd in parse_shell(script).commands:
-        scope = ins.scope.with_values(shell_vars) if shell_vars else ins.scope
+        scope = base.with_values(shell_vars) if shell_vars else base
         argv, words, unknown = _expand_argv(cmd, scope)
         env: dict[str, str] = {}
         for raw in cmd.raw_assignments or cmd.assignments:
@@ -137,11 +148,30 @@ def commands_of(ins: "Instruction") -> list[RunCommand]:
                         shell_vars[word] = None
             elif name == "cd" and len(argv) > 1 and not argv[1].startswith("-"):
                 cwd = posixpath.normpath(posixpath.join(cwd, argv[1]))
-        cursor = _command_offset(raw_lines, cmd.effective().argv or cmd.argv, cursor)
-        out.append(
-            RunCommand(ins, cmd, ins.line + cursor, argv, scope, cwd, env, tuple(unknown), words)
-        )
+        if depth == 0:
+            cursor = _command_offset(raw_lines, cmd.effective().argv or cmd.argv, cursor)
+        line = ins.line + cursor if depth == 0 else ins.line
+        rc = RunCommand(ins, cmd, line, argv, scope, cwd, env, tuple(unknown), words,
+                        interpreter, depth > 0)
+        out.append(rc)
+        out.extend(_nested(rc, shell_vars, depth + 1))
     return out
+
+
+def _nested(rc: RunCommand, shell_vars: dict[str, Value | None], depth: int) -> list[RunCommand]:
+    """`sh -c 'script'`, `bash -c "..."`: the script's own commands, run by that shell."""
+    if rc.name not in _SHELLS or depth > _MAX_NESTING or "-c" not in rc.argv[1:]:
+        return []
+    args = list(rc.argv[1:])
+    at = args.index("-c")
+    if at + 1 >= len(args) or any(not a.startswith("-") for a in args[:at]):
+        return []
+    inner = rc.scope.with_values({**rc.env})
+    return [
+        replace(sub, line=rc.line)
+        for sub in _script_commands(rc.instruction, args[at + 1], inner, dict(shell_vars),
+                                    rc.cwd, rc.name, depth)
+    ]
 
 
 def run_commands(model: "BuildModel") -> list[RunCommand]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ PROFILE = load_profile("default")
 
 def folder(tmp_path: Path, files: dict[str, str], dockerfile: str = "FROM scratch\n") -> Path:
     root = tmp_path / "dockertmp"
-    root.mkdir()
+    root.mkdir(parents=True)
     (root / "Dockerfile").write_text(dockerfile, encoding="utf-8")
     write_files(root, files)
     return root
@@ -215,7 +216,7 @@ def docker_cli(test_env: None) -> str:
 
 def engine_copy(cli: str, root: Path, buildkit: bool) -> tuple[bool, set[str], str]:
     """Build `root` (Dockerfile COPYs into /out/) and list /out: (built, paths, log)."""
-    tag = f"imagesmith-test-context:{os.getpid()}-{int(buildkit)}"
+    tag = f"imagesmith-test-context:{uuid.uuid4().hex[:12]}"
     env = {**os.environ, "DOCKER_BUILDKIT": "1" if buildkit else "0"}
     proc = subprocess.run([cli, "build", "--network", "none", "-q", "-t", tag, str(root)],
                           env=env, capture_output=True, text=True, timeout=300)
@@ -225,8 +226,8 @@ def engine_copy(cli: str, root: Path, buildkit: bool) -> tuple[bool, set[str], s
         run = subprocess.run(
             [cli, "run", "--rm", "--network", "none", tag, "sh", "-c",
              "cd /out && find . -type f -o -type l | sed 's|^./||'"],
-            capture_output=True, text=True, timeout=120, check=True)
-        return True, set(run.stdout.split()), ""
+            capture_output=True, text=True, timeout=120)
+        return run.returncode == 0, set(run.stdout.split()), run.stdout + run.stderr
     finally:
         subprocess.run([cli, "rmi", "-f", tag], capture_output=True)
 

@@ -12,7 +12,14 @@ from imagesmith.rules.base import Hit, Rule, RuleDoc
 
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
     for stage in parsed.stages:
-        if stage.unresolved or not stage.base.strip():
+        if stage.base_error and not stage.unresolved:
+            yield Hit(
+                f"FROM `{stage.base_raw}`: BuildKit stops here ({stage.base_error})",
+                line=stage.line,
+                help="give the ARG a default before the first FROM, or write the image name",
+                data={"error": stage.base_error},
+            )
+        elif stage.unresolved or not stage.base.strip():
             names = ", ".join(f"${n}" for n in stage.unresolved) or stage.base_raw or "(empty)"
             yield Hit(
                 f"FROM `{stage.base_raw}` uses {names} with no default in an ARG before the first FROM",

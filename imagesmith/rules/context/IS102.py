@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from imagesmith.analysis.context import local_sources
+from imagesmith.model.context import copy_sources as local_sources
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
 from imagesmith.model import ParsedDockerfile

@@ -35,6 +35,16 @@ def group_issues(parsed: ParsedDockerfile, profile: Profile) -> list[tuple[str, 
     return out
 
 
+def _severity(kind: str, code: str) -> Severity | None:
+    """Failures keep the rule's severity; caveats are warnings. An unknown verdict is a warning,
+    except an unknown base image (IS401), already an error of IS201 and only an info here."""
+    if kind == FAIL:
+        return None
+    if kind == UNKNOWN and code == "IS401":
+        return Severity.INFO
+    return Severity.WARNING
+
+
 def hits_for(
     code: str, parsed: ParsedDockerfile, profile: Profile, help_text: str
 ) -> Iterator[Hit]:
@@ -51,6 +61,6 @@ def hits_for(
             f"{message} [{'; '.join(labels)}]",
             line=line,
             help=help_text,
-            severity=None if kind == FAIL else Severity.WARNING,
+            severity=_severity(kind, code),
             data={"groups": labels, "kind": kind, "cause": cause},
         )

@@ -24,7 +24,9 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
     seen: set[tuple[int, str]] = set()
     for rc in run_commands(parsed):
         ins = rc.instruction
-        if ins.line not in sh_runs or rc.command.in_substitution:
+        if rc.command.in_substitution or rc.shell not in ("sh", "dash"):
+            continue
+        if not rc.nested and ins.line not in sh_runs:
             continue
         word = rc.name
         if word in _BASH_ONLY and (ins.line, word) not in seen:

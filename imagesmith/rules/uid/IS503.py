@@ -13,16 +13,30 @@ from imagesmith.rules.base import Hit, Rule, RuleDoc
 def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
     if not parsed.stages:
         return
-    for ins in parsed.stages[-1].instructions:
-        if ins.cmd == "USER" and ins.value and ins.value[0] not in ("root", "0", "0:0"):
-            yield Hit(
-                f"USER {ins.value[0]} has no effect on the cluster: startdocker runs every job as "
-                "the submitting user's uid, which has no passwd entry",
-                line=ins.line,
-                help="do not rely on this user's HOME, files or permissions; make what jobs need "
-                "world-readable (and world-writable where they write)",
-                data={"user": ins.value[0]},
-            )
+    final = parsed.stages[-1]
+    users = [i for i in final.instructions if i.cmd == "USER" and (i.expanded or i.value)]
+    if not users and final.base_stage is not None and not _root(final.user):
+        # inherited: a stage built FROM another keeps its USER (the image config's User)
+        yield _hit(final.user, final.line, f" (inherited from stage {final.base_stage})")
+    for ins in users:
+        user = (ins.expanded or ins.value)[0]
+        if not _root(user):
+            yield _hit(user, ins.line, "")
+
+
+def _root(user: str) -> bool:
+    return user.partition(":")[0] in ("", "root", "0")
+
+
+def _hit(user: str, line: int, how: str) -> Hit:
+    return Hit(
+        f"USER {user}{how} has no effect on the cluster: startdocker runs every job as "
+        "the submitting user's uid, which has no passwd entry",
+        line=line,
+        help="do not rely on this user's HOME, files or permissions; make what jobs need "
+        "world-readable (and world-writable where they write)",
+        data={"user": user},
+    )
 
 
 RULE = Rule(

@@ -1,0 +1,1 @@
+"""Second opinion: cases from hadolint's and BuildKit's test suites."""
