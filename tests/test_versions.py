@@ -300,14 +300,29 @@ def test_compare_numeric(a: str, b: str, cmp: int | None) -> None:
 
 def test_verify_claims_use_same_release() -> None:
     """The ENV of bit:5000/deepo_9 (default profile) against the dpkg/pip facts of such an image."""
+    from imagesmith.compat.probe.facts import (
+        Distribution,
+        ImageFacts,
+        ResolvedVersion,
+        VersionSource,
+    )
     from imagesmith.verify.versions import check_versions
 
-    facts = {
-        "cuda": [{"version": "9.0.176", "source": "/usr/local/cuda/version.txt"}],
-        "cudnn": [{"version": "7.1.2", "source": "libcudnn.so.7.1.2"}],
-        "dpkg": {"cuda-cudart-9-0": "9.0.176-1"},
-        "distributions": [{"name": "Torch", "version": "1.8.0+cu111", "location": "/usr/lib"}],
-    }
+    def resolved(version: str, source: str, kind: str) -> ResolvedVersion:
+        return ResolvedVersion(version, source, kind, (VersionSource(version, source, kind),))
+
+    facts = ImageFacts(
+        python=None,
+        distributions=(Distribution("Torch", "1.8.0+cu111", "/usr/lib", "/usr/lib/x.dist-info"),),
+        dpkg={"cuda-cudart-9-0": "9.0.176-1"},
+        cuda=resolved("9.0.176", "/usr/local/cuda/version.txt", "version file"),
+        cudnn=resolved("7.1.2", "/usr/lib/libcudnn.so.7.1.2", "library"),
+        nccl=ResolvedVersion(None, "", "none found"),
+        library_dirs=(),
+        shared_objects=(),
+        env={},
+        user=None,
+    )
     env = {
         "CUDA_VERSION": "9.0.176",
         "CUDNN_VERSION": "7.1.2.21",

@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 
 from imagesmith.analysis.external import ExternalFinding, PendingShellcheck
 from imagesmith.model import Instruction, ParsedDockerfile
+from imagesmith.parse.dockerfile import source_lines
 
 _RUN_PREFIX = re.compile(r"^\s*RUN\s+((?:--\S+\s+)*)", re.IGNORECASE)
 _SHEBANG = re.compile(r"^#!\s*(?:/usr/bin/env\s+)?\S*?(bash|dash|ksh|sh)\b")
@@ -52,7 +53,7 @@ def shell_sources(parsed: ParsedDockerfile) -> list[ShellSource]:
                 continue  # a python (or other) heredoc script
             out.append(ShellSource(ins, m.group(1) if m else dialect, script, ins.line + 1))
             continue
-        lines = ins.raw.splitlines()
+        lines = source_lines(ins.raw)
         if ins.heredocs:
             lines = lines[:1]  # heredocs here are data for the command, not shell
         lines[0] = _RUN_PREFIX.sub("", lines[0], count=1)

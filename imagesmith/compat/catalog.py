@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from packaging.version import Version
 
@@ -11,23 +12,68 @@ from imagesmith.compat.stack import Framework, GpuStack
 from imagesmith.core import versions as V
 from imagesmith.core.profile import CatalogImage
 
-# nvidia/cuda:<X.Y[.Z]>[-cudnn<N>]-<base|runtime|devel>[-<os>] and the bare <X.Y[.Z]> of old tags.
+# nvidia/cuda tags (NVIDIA's supported-tags list, gitlab.com/nvidia/container-images/cuda
+# doc/supported-tags.md, and the archived 7.5-10.x tags): <X.Y[.Z]>[-cudnn[N]][-<flavour>][-<os>]
+# where 12.x/13.x tags write a bare `cudnn`, and the oldest tags (`9.0-base`, `8.0-cudnn5-devel`)
+# carry no OS part.
 _CUDA_TAG = re.compile(
-    r"^(?P<cuda>\d+\.\d+(?:\.\d+)?)(?:-cudnn(?P<cudnn>\d+))?(?:-(?P<flavour>base|runtime|devel))?"
-    r"(?:-(?P<os>[a-z]+[\d.]*))?$"
+    r"^(?P<cuda>\d+\.\d+(?:\.\d+)?)(?P<has_cudnn>-cudnn(?P<cudnn>\d+)?)?"
+    r"(?:-(?P<flavour>base|runtime|devel))?(?:-(?P<os>[a-z]+\d+(?:\.\d+)?))?$"
 )
+_CUDA_PREFIX = re.compile(r"^(?P<cuda>\d+\.\d+(?:\.\d+)?)(?:-|$)")
+_FLAVOURS = ("base", "runtime", "devel")
 NVIDIA_CUDA_REPOS = ("nvidia/cuda", "docker.io/nvidia/cuda", "nvcr.io/nvidia/cuda")
 
 
-def parse_cuda_tag(ref: str) -> dict[str, str | None] | None:
-    """`nvidia/cuda:9.0-cudnn7-devel-ubuntu16.04` -> cuda 9.0, cudnn 7, flavour devel, os ubuntu16.04."""
+@dataclass(frozen=True)
+class CudaTag:
+    """An `nvidia/cuda` reference, read from its tag. What the tag does not say is `None` with
+    a reason in `unknown`; an unreadable tag is never "no CUDA"."""
+
+    ref: str
+    tag: str | None
+    digest: str | None = None
+    cuda: str | None = None
+    has_cudnn: bool | None = None  # None: the tag's shape is not known
+    cudnn: str | None = None  # the major, where the tag names it (`cudnn8`); 12.x/13.x do not
+    flavour: str | None = None  # base | runtime | devel
+    os: str | None = None
+    unknown: tuple[str, ...] = ()
+
+
+def parse_cuda_tag(ref: str) -> CudaTag | None:
+    """`nvidia/cuda:9.0-cudnn7-devel-ubuntu16.04` -> cuda 9.0, cudnn 7, devel, ubuntu16.04.
+    None only when `ref` is not an nvidia/cuda image."""
     from imagesmith.core.profile import split_image_ref
 
-    repo, tag = split_image_ref(ref)
-    if repo.lower() not in NVIDIA_CUDA_REPOS or not tag:
+    name, digest = (ref.split("@", 1) + [""])[:2] if "@" in ref else (ref, "")
+    repo, tag = split_image_ref(name)
+    if repo.lower() not in NVIDIA_CUDA_REPOS:
         return None
+    digest_or_none = digest or None
+    if not tag:
+        why = "pinned by digest only" if digest else "no tag (Docker reads `latest`)"
+        return CudaTag(ref, None, digest_or_none,
+                       unknown=(f"{ref}: {why}, so its CUDA version is not in the reference",))
     m = _CUDA_TAG.match(tag)
-    return m.groupdict() if m else None
+    if m:
+        cudnn_unknown = (
+            (f"{ref}: the tag has cuDNN but not its version (12.x/13.x tags carry none)",)
+            if m.group("has_cudnn") and not m.group("cudnn") else ()
+        )
+        return CudaTag(ref, tag, digest_or_none, m.group("cuda"), bool(m.group("has_cudnn")),
+                       m.group("cudnn"), m.group("flavour"), m.group("os"), cudnn_unknown)
+    # An unknown shape: keep what can be read, say what cannot.
+    prefix = _CUDA_PREFIX.match(tag)
+    parts = tag.split("-")
+    flavour = next((p for p in parts if p in _FLAVOURS), None)
+    if prefix is None and all(p in (*_FLAVOURS, "latest", "cudnn") for p in parts):
+        why = f"`{tag}` is a moving tag, not tied to one CUDA release, so its CUDA version is unknown"
+    else:
+        what = "CUDA version, cuDNN and OS" if prefix is None else "cuDNN and OS"
+        why = f"tag shape `{tag}` is not one of NVIDIA's, so its {what} are unknown"
+    return CudaTag(ref, tag, digest_or_none, prefix.group("cuda") if prefix else None, None,
+                   None, flavour, unknown=(f"{ref}: {why}",))
 
 
 _BRANDS = (
@@ -82,13 +128,20 @@ def stack_from_cuda_tag(ref: str) -> GpuStack | None:
     tag = parse_cuda_tag(ref)
     if tag is None:
         return None
-    cuda = tag["cuda"] or ""
+    if tag.cuda is None:
+        stack = GpuStack(base_image=ref)
+        stack.has_nvcc = None if tag.flavour is None else tag.flavour == "devel"
+        for reason in tag.unknown:
+            stack.unresolved(reason)
+        return stack
+    cuda = tag.cuda
     stack = GpuStack(cuda=cuda, base_image=ref, cuda_source=f"tag of {ref}")
-    if tag["cudnn"]:
-        stack.cudnn = tag["cudnn"]
+    if tag.cudnn:
+        stack.cudnn = tag.cudnn
         stack.cudnn_source = f"tag of {ref}"
     stack.cuda_compat = Version(V.major_minor(cuda)) >= Version("10.0")
-    stack.has_nvcc = tag["flavour"] == "devel"
+    stack.has_nvcc = None if tag.flavour is None else tag.flavour == "devel"
+    stack.evidence.extend(tag.unknown)
     stack.nvidia_require = require_for_cuda(cuda)
     stack.assumed.append(
         f"{ref}: NVIDIA_REQUIRE_CUDA as current official tags of CUDA {V.major_minor(cuda)} set it"
@@ -111,9 +164,9 @@ def stack_from_catalog(image: CatalogImage) -> GpuStack:
     stack.cuda_source = f"catalog entry {image.name}" if stack.cuda else ""
     stack.cudnn_source = f"catalog entry {image.name}" if stack.cudnn else ""
     base_tag = parse_cuda_tag(image.base) if image.base else None
-    if base_tag:
-        stack.cuda_compat = Version(V.major_minor(base_tag["cuda"] or "0.0")) >= Version("10.0")
-        stack.has_nvcc = base_tag["flavour"] == "devel"
+    if base_tag and base_tag.cuda:
+        stack.cuda_compat = Version(V.major_minor(base_tag.cuda)) >= Version("10.0")
+        stack.has_nvcc = base_tag.flavour == "devel"
     for name, ver in image.packages.items():
         if K.package_build(name, ver) is not None:
             variant = _catalog_variant(name, stack.cuda)

@@ -1,5 +1,8 @@
 """Does compiled CUDA device code run on a GPU? The rules, from NVIDIA's own documents.
 
+The per-entry rules are `compat.fatbin.sass_runs` / `ptx_jits` (one implementation); this module
+decides for a set of entries, e.g. what nvcc flags compile.
+
 - SASS (`sm_XY` cubins) runs on GPUs of the same major with an equal or higher minor:
   sm_60 code runs on a 6.1 GPU, sm_61 code does not run on 6.0, sm_70 never runs on 6.x
   (CUDA C++ Programming Guide, "Binary Compatibility"). Architecture-specific `sm_90a`
@@ -12,15 +15,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from imagesmith.compat.fatbin import ptx_jits, sass_runs
 
 SOURCE = (
     "NVIDIA CUDA C++ Programming Guide, Binary and Application Compatibility; CUDA "
     "Compatibility guide, Minor Version Compatibility (no PTX JIT)"
 )
-_CODE = re.compile(r"^(?:sm|compute)_(\d)(\d+)([af]?)$")
 
 
 @dataclass(frozen=True)
@@ -28,34 +31,6 @@ class CodeVerdict:
     runs: bool
     reason: str
     via: str | None = None  # the entry that runs ("sm_60", "compute_52"), when one does
-
-
-def _cc(code: str) -> tuple[int, int, str] | None:
-    m = _CODE.match(code)
-    return (int(m.group(1)), int(m.group(2)), m.group(3)) if m else None
-
-
-def _gpu(cc: str) -> tuple[int, int]:
-    major, _, minor = cc.partition(".")
-    return int(major), int(minor or 0)
-
-
-def sass_runs(code: str, cc: str) -> bool:
-    parsed = _cc(code)
-    if parsed is None:
-        return False
-    major, minor, suffix = parsed
-    gmajor, gminor = _gpu(cc)
-    if suffix:  # sm_90a / sm_100f: that exact architecture (family-specific: same major)
-        return (major, minor) == (gmajor, gminor) or (suffix == "f" and major == gmajor and gminor >= minor)
-    return major == gmajor and minor <= gminor
-
-
-def ptx_jits(code: str, cc: str) -> bool:
-    parsed = _cc(code)
-    if parsed is None or parsed[2]:
-        return False
-    return (parsed[0], parsed[1]) <= _gpu(cc)
 
 
 def code_for_gpu(

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from imagesmith.compat import knowledge as K
 from imagesmith.compat.catalog import stack_from_catalog, stack_from_cuda_tag
-from imagesmith.compat.imagestack import CUDA_VERSION_TXT
+from imagesmith.compat.probe.parse import CUDA_VERSION_TXT
 from imagesmith.compat.stack import BuiltCode, Framework, GpuStack
 from imagesmith.core import versions as V
 from imagesmith.core.profile import Profile, split_image_ref

@@ -16,9 +16,12 @@ GrigoryEvko/nvopen-tools fatbin/FORMAT_SPECIFICATION.md) and checked here on NVI
 PyPI wheels (tests/compat/test_fatbin.py). Only headers are read: payloads are never
 decompressed, and every offset is checked against the section bounds first.
 
-The fatbin entry does not say whether a cubin is architecture-specific (`sm_90a`, `sm_100a`:
-only that exact GPU) or family-specific (`sm_100f`); entries are named by their plain arch,
-and a verdict that would depend on the difference is `unknown` (see `runs_on`).
+Architecture-specific code (`sm_90a`: that exact GPU only) is marked by entry flag bit
+0x100000 (`_FLAG_ARCH_SPECIFIC`): on cublasLt 12.6.4.1 the 1394 sm_90 entries with that bit
+are exactly the 1394 `sm_90a` ones `cuobjdump --list-elf` lists. For Blackwell the marking is
+not established (cublasLt 12.9.1.4 sets 0x200000 on 1133 sm_120 entries that cuobjdump 13.5
+lists as plain sm_120), so from sm_100 on a verdict that would depend on the variant is
+`unknown` (see `runs_on`).
 """
 
 from __future__ import annotations
@@ -42,8 +45,10 @@ ELF_MAGIC = b"\x7fELF"
 _CONTAINER = struct.Struct("<IHHQ")  # magic, version, header size, fat size
 _ENTRY = struct.Struct("<HHIQ")  # kind, -, header size, payload size
 _ARCH_AT = 28
-_ENTRY_MIN = _ARCH_AT + 4
+_FLAGS_AT = 40
+_ENTRY_MIN = _FLAGS_AT + 8
 _KIND_PTX, _KIND_ELF, _KIND_OLD_CUBIN = 1, 2, 4
+_FLAG_ARCH_SPECIFIC = 0x100000
 _MAGIC_BYTES = struct.pack("<I", FATBIN_MAGIC)
 
 Verdict = Literal["runs", "fails", "unknown"]
@@ -280,14 +285,16 @@ def _read_entries(mm: mmap.mmap, section: str, pos: int, stop: int,
     while pos + _ENTRY_MIN <= stop:
         kind, _, header_size, payload = _ENTRY.unpack_from(mm, pos)
         (arch,) = struct.unpack_from("<I", mm, pos + _ARCH_AT)
+        (flags,) = struct.unpack_from("<Q", mm, pos + _FLAGS_AT)
         if header_size < _ENTRY_MIN or pos + header_size + payload > stop:
             raise _Corrupt(f"{section}: fatbin entry at {pos} runs past its container")
         if not 10 <= arch < 1000:
             raise _Corrupt(f"{section}: fatbin entry at {pos} names arch {arch}")
+        suffix = "a" if flags & _FLAG_ARCH_SPECIFIC else ""
         if kind == _KIND_PTX:
-            ptx.add(f"compute_{arch}")
+            ptx.add(f"compute_{arch}{suffix}")
         elif kind in (_KIND_ELF, _KIND_OLD_CUBIN):
-            sass.add(f"sm_{arch}")
+            sass.add(f"sm_{arch}{suffix}")
         else:
             raise _Corrupt(f"{section}: fatbin entry at {pos} has unknown kind {kind}")
         pos += header_size + payload
@@ -310,8 +317,9 @@ def library_version(path: Path, soname: str | None, *,
                     header_dirs: Iterable[Path] = ()) -> tuple[str | None, str | None]:
     """The library's version and where it was read, best source first:
     cuDNN's `CUDNN_MAJOR/MINOR/PATCHLEVEL` from cudnn_version*.h (or cudnn.h before 8.0) when
-    its major agrees with the SONAME; the file name (`libcudart.so.11.8.89`); the SONAME's
-    major (`libcudart.so.12` -> `12`, `libcudart.so.11.0` -> `11`: NVIDIA keeps `.0`)."""
+    its major agrees with the SONAME; the file name when it says more than the SONAME
+    (`libcudart.so.11.8.89`); the SONAME's major (`libcudart.so.12` -> `12`,
+    `libcudart.so.11.0` -> `11`: that `.0` is not the minor release)."""
     file_match = _LIB_FILE.match(path.name)
     so_match = _LIB_FILE.match(soname) if soname else None
     so_major = (so_match.group("version") or "").split(".")[0] if so_match else ""
@@ -321,8 +329,8 @@ def library_version(path: Path, soname: str | None, *,
         if found and (not so_major or found[0].split(".")[0] == so_major):
             return found
     file_version = file_match.group("version") if file_match else None
-    if file_version and "." in file_version and (not so_major or
-                                                  file_version.split(".")[0] == so_major):
+    says_more = path.name != soname and file_version and "." in file_version
+    if says_more and (not so_major or file_version.split(".")[0] == so_major):  # type: ignore[union-attr]
         return file_version, "file name"
     if so_major:
         return so_major, "SONAME (major only)"
@@ -363,29 +371,45 @@ def _cc_digits(cc: str) -> str:
     return f"{major}{minor}"
 
 
+_CODE = re.compile(r"^(?:sm|compute)_(\d+)(\d)(a?)$")
+
+
 def _arch(code: str) -> tuple[int, int]:
-    """`sm_61` -> (6, 1); `compute_121` -> (12, 1): the last digit is the minor."""
-    n = int(code.partition("_")[2])
-    return n // 10, n % 10
+    """`sm_61` -> (6, 1); `compute_121` -> (12, 1); `sm_90a` -> (9, 0): the last digit is the
+    minor."""
+    m = _CODE.match(code)
+    if not m:
+        raise UserInputError(f"{code!r} is not an sm_XY / compute_XY device-code name")
+    return int(m.group(1)), int(m.group(2))
+
+
+def _specific(code: str) -> bool:
+    return code.endswith("a")
 
 
 def sass_runs(code: str, cc: str) -> bool:
-    """SASS `sm_Xy` runs on a GPU X.z with z >= y, never on another major.
-    Source: NVIDIA CUDA C++ Programming Guide, "Binary Compatibility"."""
+    """SASS `sm_Xy` runs on a GPU X.z with z >= y, never on another major; `sm_Xya` only on
+    X.y itself. Source: NVIDIA CUDA C++ Programming Guide, "Binary Compatibility" (and
+    "Feature Availability" for architecture-specific features)."""
     (major, minor), (gmajor, gminor) = _arch(code), _parse_cc(cc)
+    if _specific(code):
+        return (major, minor) == (gmajor, gminor)
     return major == gmajor and minor <= gminor
 
 
 def ptx_jits(code: str, cc: str) -> bool:
     """PTX `compute_XY` is JIT-compiled for any GPU with compute capability >= X.Y (forward
-    only). Source: NVIDIA CUDA C++ Programming Guide, "Application Compatibility"."""
+    only); `compute_XYa` only for X.Y. Source: NVIDIA CUDA C++ Programming Guide,
+    "Application Compatibility"."""
+    if _specific(code):
+        return _arch(code) == _parse_cc(cc)
     return _arch(code) <= _parse_cc(cc)
 
 
 def _variant_matters(code: str, cc: str) -> bool:
-    """From sm_90 on, a cubin may be built `a` (that exact GPU only) or `f` (its family); the
-    fatbin entry does not record which, so only an exact match is certain."""
-    return _arch(code) >= (9, 0) and _arch(code) != _parse_cc(cc)
+    """From sm_100 on a build may also be family-specific or architecture-specific in a way
+    this reader has not been checked against, so only an exact match is certain there."""
+    return _arch(code) >= (10, 0) and _arch(code) != _parse_cc(cc)
 
 
 def runs_on(code: BinaryCode, cc: str, *, minor_version_compat: bool) -> RunVerdict:
@@ -397,8 +421,9 @@ def runs_on(code: BinaryCode, cc: str, *, minor_version_compat: bool) -> RunVerd
     - No PTX JIT under minor-version compatibility, i.e. when the image's CUDA runtime is
       newer than the driver within the same major (CUDA Compatibility guide, "Minor Version
       Compatibility"): then only SASS counts.
-    - `unknown` when the file could not be read, or when only an sm_90+ entry of another
-      GPU could serve (an `a` build of it would not run; the fatbin does not say).
+    - `sm_XYa` / `compute_XYa` (architecture-specific) serve only X.Y itself.
+    - `unknown` when the file could not be read, or when only an sm_100+ entry of another
+      GPU could serve (a family- or architecture-specific Blackwell build is not told apart).
     """
     gpu = f"sm_{_cc_digits(cc)}"
     if code.error:
@@ -418,8 +443,9 @@ def runs_on(code: BinaryCode, cc: str, *, minor_version_compat: bool) -> RunVerd
         if fitting:
             return RunVerdict(
                 "unknown",
-                f"only {fitting[0]} could serve {gpu} (an sm_{fitting[0][3:]}a build would "
-                "not), and there is no PTX JIT under minor-version compatibility", source=MVC_SOURCE,
+                f"only {fitting[0]} could serve {gpu} (its build variant is not read from "
+                "sm_100 on), and there is no PTX JIT under minor-version compatibility",
+                source=MVC_SOURCE,
             )
         return RunVerdict(
             "fails",
@@ -433,8 +459,8 @@ def runs_on(code: BinaryCode, cc: str, *, minor_version_compat: bool) -> RunVerd
         entry = (fitting or jittable)[0]
         return RunVerdict(
             "unknown",
-            f"only {entry} could serve {gpu}; the fatbin does not record whether it was built "
-            f"architecture-specific ({entry}a), which runs on that exact GPU only",
-            source=SASS_SOURCE,
+            f"only {entry} could serve {gpu}, and whether it is a family- or architecture-"
+            f"specific build (which would not) is not read from the fatbin from sm_100 on",
+            source=SASS_SOURCE if fitting else PTX_SOURCE,
         )
     return RunVerdict("fails", f"no code for {gpu}: carries {listed}", source=SASS_SOURCE)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from imagesmith.compat import knowledge as K
 from imagesmith.compat.catalog import parse_cuda_tag
 from imagesmith.compat.probe import ImageFacts, probe_image
-from imagesmith.compat.probe.parse import CUDA_VERSION_TXT  # noqa: F401 (compat.dockerstack uses it)
+
 from imagesmith.compat.stack import Framework, GpuStack
 from imagesmith.core import versions as V
 
@@ -76,6 +76,7 @@ def stack_from_image(engine: Engine, ref: str) -> GpuStack:
     if stack.stated_cudnn and stack.cudnn is None:
         stack.cudnn, stack.cudnn_source = stack.stated_cudnn, "ENV CUDNN_VERSION"
     for tag_ref in info.get("RepoTags") or []:
-        if stack.cuda is None and parse_cuda_tag(tag_ref):
-            stack.cuda, stack.cuda_source = parse_cuda_tag(tag_ref)["cuda"], f"tag {tag_ref}"  # type: ignore[index]
+        tag = parse_cuda_tag(tag_ref) if stack.cuda is None else None
+        if tag is not None and tag.cuda:
+            stack.cuda, stack.cuda_source = tag.cuda, f"tag {tag_ref}"
     return stack

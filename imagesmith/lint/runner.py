@@ -57,11 +57,11 @@ def prepare_dockerfile(job: LintJob, profile: Profile) -> None:
     """Parse a Dockerfile and attach what the rules need (the one place this happens); sets
     `job.result` instead when there is nothing to run rules on."""
     from imagesmith.model import model_for
-    from imagesmith.parse.dockerfile import TEMPLATE_MARKERS, looks_like_template
+    from imagesmith.parse.dockerfile import TEMPLATE_MARKERS, looks_like_template, source_lines
 
     if looks_like_template(job.text, job.label):
         line = next(
-            (i for i, t in enumerate(job.text.splitlines(), 1) if TEMPLATE_MARKERS.search(t)), 1
+            (i for i, t in enumerate(source_lines(job.text), 1) if TEMPLATE_MARKERS.search(t)), 1
         )
         job.result = FileResult(job.label, "template", [_special_finding(
             "IS002",

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from imagesmith.model.words import EMPTY_SCOPE, Expansion, Scope, Unknown, UnknownRef, Value, expand
-from imagesmith.parse.dockerfile import Heredoc, Node, looks_like_template, parse_nodes
+from imagesmith.parse.dockerfile import Heredoc, Node, looks_like_template, parse_nodes, source_lines
 
 if TYPE_CHECKING:
     from imagesmith.model.runs import RunCommand
@@ -148,7 +148,7 @@ class BuildModel:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        return source_lines(self.text)
 
     def of(self, *cmds: str) -> list[Instruction]:
         return [ins for ins in self.instructions if ins.cmd in cmds]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from imagesmith.model.words import Scope, Unknown, UnknownRef, Value, expand
+from imagesmith.parse.dockerfile import source_lines
 from imagesmith.parse.shell import SimpleCommand, parse_shell
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def _script_commands(
     interpreter: str, depth: int,
 ) -> list[RunCommand]:
     out: list[RunCommand] = []
-    raw_lines = ins.raw.splitlines()
+    raw_lines = source_lines(ins.raw)
     cursor = 0
     for cmd in parse_shell(script).commands:
         scope = base.with_values(shell_vars) if shell_vars else base

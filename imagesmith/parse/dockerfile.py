@@ -65,10 +65,20 @@ class Node:
 
     def line_of(self, needle: str) -> int:
         """The first source line of this instruction that contains `needle`."""
-        for offset, text in enumerate(self.raw.splitlines()):
+        for offset, text in enumerate(source_lines(self.raw)):
             if needle in text:
                 return self.line + offset
         return self.line
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as BuildKit reads them (bufio.ScanLines): split at "\n" only, one trailing "\r"
+    dropped. str.splitlines() also breaks at \r, \f, \x85, U+2028..., where BuildKit does not,
+    which would shift every line number after them."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
 
 
 def looks_like_template(text: str, path: str = "") -> bool:
@@ -107,10 +117,12 @@ def parse_nodes(text: str, path: str = "Dockerfile") -> tuple[list[Node], list[t
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:
         raise DockerfileParseError(str(exc), where=path) from None
-    lines = text.splitlines()
+    lines = source_lines(text)
     nodes: list[Node] = []
     covered: set[int] = set()
     for cmd in commands:
+        if not cmd.cmd:
+            continue  # a lone continuation at the end of the file: BuildKit builds nothing of it
         node = Node(
             cmd=cmd.cmd.upper(),
             line=cmd.start_line,

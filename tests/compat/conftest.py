@@ -35,3 +35,21 @@ def k80(profile: Profile) -> NodeGroup:
     group = profile.group("G131-G144")
     assert group is not None and group.compute_capability == "3.7"
     return group
+
+
+@pytest.fixture(scope="session")
+def cuda_wheels() -> dict[str, Path]:
+    """NVIDIA's CUDA library wheels from PyPI, unpacked (scripts/cuda_wheels.py): name==version
+    -> folder. A failed download fails under CI=true and skips only on a developer machine."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cuda_wheels", REPO / "scripts" / "cuda_wheels.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    try:
+        return module.fetch_all()
+    except RuntimeError as exc:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"CUDA wheels not available: {exc}")
+        pytest.skip(f"CUDA wheels not available: {exc}")

@@ -213,3 +213,22 @@ def test_quiet_level_two_implies_yes() -> None:
     assert not [c for c in got if c[0] == "IS601"], got
     got = codes("FROM bit:5000/deepo_9\nRUN apt-get update && apt-get install -q python\n")
     assert [c for c in got if c[0] == "IS601"], got
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FROM x\n\\",  # a lone continuation at the end
+        "FROM x\r\r\nRUN a\n",  # BuildKit splits lines at \n only
+        "FROM x\n\fRUN a\n",
+        "FROM x\n\x85RUN a\n",
+        "FROM x\n\u2028RUN a\n",
+        "FROM x\nRUN conda install pytorch=e=cuda1.0\n",  # a version that does not parse
+        "FROM x\nARG A=" + "9" * 4301 + "\nRUN pip install torch==$A\n",  # past int()'s limit
+    ],
+)
+def test_odd_input_is_linted_not_crashed(text: str) -> None:
+    """Minimal inputs that used to exit 3 (fuzzed corpus mutants)."""
+    options = LintOptions(hadolint="off", use_config=False)
+    report = lint_text(text, "Dockerfile", PROFILE, options)
+    assert report.findings and all(f.line <= text.count("\n") + 1 for f in report.findings)

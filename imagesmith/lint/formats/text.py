@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pathlib import Path
 
 from imagesmith.core.findings import Finding, Severity
+from imagesmith.parse.dockerfile import source_lines
 
 if TYPE_CHECKING:
     from imagesmith.lint.model import LintReport
@@ -21,10 +22,10 @@ def _paint(text: str, code: str, colour: bool) -> str:
 def _source_lines(path: str, cache: dict[str, list[str]], texts: dict[str, str]) -> list[str]:
     if path not in cache:
         if path in texts:
-            cache[path] = texts[path].splitlines()
+            cache[path] = source_lines(texts[path])
         else:
             try:
-                cache[path] = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+                cache[path] = source_lines(Path(path).read_text(encoding="utf-8", errors="replace"))
             except OSError:
                 cache[path] = []
     return cache[path]
