@@ -50,9 +50,11 @@ def test_symlink_loop_in_build_folder(tmp_path: Path) -> None:
     (folder / "Dockerfile").write_text("FROM bit:5000/deepo_9\nCOPY . /a\n")
     os.symlink("loop", folder / "loop")
     res = run_cli("lint", str(folder), "--hadolint", "off", "-f", "json")
-    assert res.exit_code == 1, res.stderr
+    # COPY copies a symlink as a link without following it (both builders), so a loop inside
+    # the folder does not stop the build: lint must not crash or hang on it, and says nothing.
+    assert res.exit_code == 0, res.stderr
     codes = [f["code"] for f in json.loads(res.stdout)["results"][0]["findings"]]
-    assert "IS103" in codes
+    assert "IS103" not in codes and "IS104" not in codes
     meta = tmp_path / "meta.toml"
     meta.write_text('name="a"\nstudent_id="1"\nsupervisor="b"\ncluster="GPU"\nchanges="c"\n')
     res = run_cli("package", str(folder), "--force", "--meta", str(meta), "-o", str(tmp_path / "b.tar.gz"))

@@ -37,6 +37,10 @@ def _context_file(context: BuildContext, rel: str) -> ContextFile:
     if entry.kind is Kind.LINK:
         link = context.symlinks[rel]
         target = link.in_context
+        if target == rel or (target is not None and target in context.symlinks
+                             and context.symlinks[target].in_context == rel):
+            raise UserInputError(f"{rel} is a symlink loop ({link.target})", where=path,
+                                 hint="remove the link or point it at a real file")
         if link.escapes or target is None or context.entries.get(target) is None:
             raise UserInputError(f"{rel} is a symlink that leaves the build folder ({link.target})",
                                  where=path, hint="copy the real file into the folder")

@@ -33,11 +33,16 @@ class CodeVerdict:
     via: str | None = None  # the entry that runs ("sm_60", "compute_52"), when one does
 
 
+def _order(code: str) -> tuple[int, str]:
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return (int(digits) if digits else 0, code)
+
+
 def code_for_gpu(
     sass: Iterable[str], ptx: Iterable[str], cc: str, *, ptx_jit: bool = True
 ) -> CodeVerdict:
     """Whether any entry runs on a GPU of compute capability `cc` (SASS first, then PTX)."""
-    sass, ptx = sorted(sass), sorted(ptx)
+    sass, ptx = sorted(sass, key=_order), sorted(ptx, key=_order)
     gpu = f"sm_{cc.replace('.', '')}"
     for code in sass:
         if sass_runs(code, cc):

@@ -70,7 +70,11 @@ def stack_from_image(engine: Engine, ref: str) -> GpuStack:
             "LABEL com.nvidia.cuda.version",
         )
     env_cuda = stack.cuda
-    stack_from_facts(probe_image(engine, ref), stack)
+    facts = probe_image(engine, ref)
+    stack_from_facts(facts, stack)
+    from imagesmith.compat.imagecode import add_binary_code
+
+    add_binary_code(engine, ref, facts, stack)
     if env_cuda and stack.cuda_source.startswith("ENV"):
         stack.evidence.append(f"CUDA {env_cuda} from ENV CUDA_VERSION")
     if stack.stated_cudnn and stack.cudnn is None:

@@ -455,8 +455,10 @@ def package_build(name: str, ver: str | None) -> FrameworkBuild | None:
         arch = ArchSpec.parse(row["arch"]) if row.get("arch") else None
         cudnn = row.get("cudnn")
         mm = V.cuda_major_minor(cuda)  # None for a family such as 11.x
-        if row["framework"] == "mxnet" and mm and Version(mm) >= Version("10.0"):
-            arch = cudnn = None  # the cuDNN 7 / KNOWN_CUDA_ARCHS facts are of the CUDA 9 builds
+        if row["framework"] == "mxnet" and mm and Version(mm).major != 9:
+            # the cuDNN 7 / KNOWN_CUDA_ARCHS facts are those of the CUDA 9 builds (the sources
+            # name mxnet-cu90/cu92); what the cu80 and cu10x wheels were built with is not known
+            arch = cudnn = None
         return FrameworkBuild(
             row["framework"].replace("-source", ""),
             name,

@@ -46,6 +46,7 @@ class BuiltCode:
     ptx: frozenset[str]
     unknown: str | None = None
     line: int | None = None
+    from_binary: bool = False  # read from a binary in the image (beats the toolkit table)
 
 
 @dataclass

@@ -558,10 +558,11 @@ def _assess_builds(
         )
         issues += _tag(found, Cause.DRIVER)
         minor_compat |= mc
-        issues += _tag(
-            check_toolkit_arch(stack.cuda, "the image's CUDA libraries", group, stack.cuda_line),
-            Cause.ARCH,
-        )
+        if not any(c.from_binary for c in stack.built_code):  # the binaries decide when read
+            issues += _tag(
+                check_toolkit_arch(stack.cuda, "the image's CUDA libraries", group, stack.cuda_line),
+                Cause.ARCH,
+            )
     for fw, build in builds:
         if build.bundles_cuda and build.cuda and not build.cuda.endswith(".x"):
             what = f"{build.label()}{' default wheel' if build.default_wheel else ''} is built for CUDA {build.cuda}"

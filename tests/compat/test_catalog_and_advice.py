@@ -101,3 +101,17 @@ def test_suggestions_run_where_they_say(dockerfile: str, tmp_path: Path) -> None
         for group in again.groups:
             if group.name in claimed.group(2):
                 assert group.verdict in ("runs", "runs-with-caveats"), (text, group.reasons)
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("image", CATALOG)
+def test_verify_accepts_every_catalog_image(engine, image: str) -> None:  # type: ignore[no-untyped-def]
+    """verify of the emulated catalog image (built from the same profile): its version claims,
+    compat and imports pass; only the uid warnings may remain."""
+    from imagesmith.services.verify import verify_image
+
+    report = verify_image(engine, image, PROFILE)
+    by_name = {c.name: c for c in report.checks}
+    assert by_name["compat"].passed, by_name["compat"].details
+    assert by_name["versions"].passed, by_name["versions"].details
+    assert report.passed, [(c.name, c.summary) for c in report.checks if c.fails_verify]
