@@ -40,46 +40,6 @@ def hadolint_binary(mode: str) -> str | None:
     return found
 
 
-def run_hadolint(binary: str, files: dict[str, str]) -> dict[str, list[ExternalFinding]]:
-    """Lint {label: text} with one hadolint process; returns findings per label."""
-    if not files:
-        return {}
-    with tempfile.TemporaryDirectory(prefix="imagesmith-hadolint-") as tmp:
-        names: dict[str, str] = {}
-        for i, (label, text) in enumerate(files.items()):
-            path = os.path.join(tmp, f"{i}.Dockerfile")
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            names[path] = label
-        proc = subprocess.run(
-            [binary, "--no-fail", "--no-color", "-f", "json", *names],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            cwd=tmp,
-            check=False,
-        )
-    try:
-        items = json.loads(proc.stdout or "[]")
-    except json.JSONDecodeError:
-        items = []
-    out: dict[str, list[ExternalFinding]] = {label: [] for label in files}
-    for item in items:
-        label = names.get(item.get("file", ""))
-        if label is None:
-            continue
-        out[label].append(
-            ExternalFinding(
-                code=str(item.get("code", "DL0000")),
-                level=str(item.get("level", "warning")),
-                line=int(item.get("line") or 1),
-                column=int(item.get("column") or 1),
-                message=str(item.get("message", "")),
-            )
-        )
-    return out
-
-
 def shellcheck_binary() -> str | None:
     return shutil.which("shellcheck")
 

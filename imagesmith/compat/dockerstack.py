@@ -180,7 +180,10 @@ def stack_from_parsed(
     for rc in run_commands(parsed):
         if rc.instruction.stage in stages:
             _apply_built_code(stack, rc)
+    base_unknown = any(u.code == "IS401" for u in stack.unknowns)  # one root cause, said once
     for p in package_actions(parsed):
+        if base_unknown:
+            break
         if p.stage in stages and p.unknown and _GPU_PACKAGE.match(p.spec or p.name):
             stack.unresolved(
                 f"`{p.spec}` (line {p.line}): {p.unknown}, so which GPU build it installs is "
