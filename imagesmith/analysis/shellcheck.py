@@ -21,6 +21,8 @@ _SHEBANG = re.compile(r"^#!\s*(?:/usr/bin/env\s+)?\S*?(bash|dash|ksh|sh)\b")
 _RESULTS: "WeakKeyDictionary[ParsedDockerfile, _Batch | dict[int, list[ExternalFinding]]]" = (
     WeakKeyDictionary()
 )
+# RUN line -> why ShellCheck gave no verdict on it (killed at a limit, not installed), per model.
+_SKIPPED: "WeakKeyDictionary[ParsedDockerfile, dict[int, str]]" = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -83,12 +85,16 @@ class _Batch:
         found: dict[ParsedDockerfile, dict[int, list[ExternalFinding]]] = {
             parsed: {} for parsed in self.files
         }
+        skipped: dict[ParsedDockerfile, dict[int, str]] = {parsed: {} for parsed in self.files}
         results = self.pending.result()
         for parsed, src, key in self.index:
             found[parsed][src.instruction.line] = [
                 _shift(f, src.first_line - 1) for f in results[key]
             ]
+            if key in self.pending.skipped:
+                skipped[parsed][src.instruction.line] = self.pending.skipped[key]
         _RESULTS.update(found)
+        _SKIPPED.update(skipped)
 
 
 def prefetch(files: list[ParsedDockerfile]) -> _Batch:
@@ -112,3 +118,9 @@ def shellcheck_findings(parsed: ParsedDockerfile) -> dict[int, list[ExternalFind
         value = _RESULTS[parsed]
     assert isinstance(value, dict)
     return value
+
+
+def shellcheck_skipped(parsed: ParsedDockerfile) -> dict[int, str]:
+    """{RUN line: why ShellCheck gave no verdict} for a file whose check has been collected
+    (empty when ShellCheck was not asked about this file)."""
+    return dict(_SKIPPED.get(parsed, {}))

@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import time
 import traceback
 from pathlib import Path
 from typing import NoReturn, Sequence
 
 from imagesmith.cli.exitcodes import ExitCode, exit_code_for
+from imagesmith.core.crashlog import write_crash_log
 from imagesmith.core.errors import ImagesmithError
 
 
@@ -23,18 +23,7 @@ def _debug_requested(argv: Sequence[str]) -> bool:
 
 
 def _crash_log(exc: BaseException) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "imagesmith"
-    try:
-        base.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        base = Path("/tmp")
-    path = base / f"crash-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(f"imagesmith crash, argv={sys.argv!r}\n")
-        for name, value in _versions().items():
-            fh.write(f"{name}: {value}\n")
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=fh)
-    return path
+    return write_crash_log(exc, _versions())
 
 
 def _versions() -> dict[str, str]:

@@ -594,7 +594,9 @@ def _clean(stack: GpuStack) -> tuple[GpuStack, list[Issue]]:
     changes: dict[str, None] = {}
     for attr in ("cuda", "cudnn", "stated_cudnn"):
         value = getattr(stack, attr)
-        if value is not None and not re.fullmatch(r"\d+(\.\d+)*", value):
+        if value is not None and (
+            not re.fullmatch(r"\d{1,6}(\.\d{1,9}){0,4}", value)
+        ):
             changes[attr] = None
             if attr != "stated_cudnn":
                 notes.append(

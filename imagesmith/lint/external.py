@@ -1,11 +1,14 @@
-"""hadolint and ShellCheck glue for a lint run: one hadolint process per run, its findings as
+"""hadolint and ShellCheck glue for a lint run: bounded hadolint batches, their findings as
 imagesmith findings; ShellCheck (IS608) started early in the background."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from imagesmith.core.errors import InternalError
 from imagesmith.core.findings import Finding, Severity
 
 if TYPE_CHECKING:
@@ -40,7 +43,13 @@ def as_finding(ext: ExternalFinding, path: str, severity: Severity | None) -> Fi
     )
 
 
-def hadolint_findings(files: dict[str, tuple[str, str]]) -> dict[str, list[ExternalFinding]]:
+@dataclass
+class HadolintResult:
+    findings: dict[str, list[ExternalFinding]] = field(default_factory=dict)  # label -> DL/SC
+    skipped: dict[str, str] = field(default_factory=dict)  # label -> why hadolint gave no verdict
+
+
+def hadolint_findings(files: dict[str, tuple[str, str]]) -> HadolintResult:
     """hadolint over {label: (text, mode)}: mode "on" needs hadolint on PATH, "auto" uses it
     when present, "off" files are not handed over."""
     from imagesmith.analysis.external import hadolint_binary
@@ -51,61 +60,91 @@ def hadolint_findings(files: dict[str, tuple[str, str]]) -> dict[str, list[Exter
         if mode in modes:
             binary = hadolint_binary(mode) or binary
     if binary is None:
-        return {}
+        return HadolintResult()
     return run_hadolint(binary, {label: text for label, (text, mode) in files.items() if mode != "off"})
 
 
-def run_hadolint(binary: str, files: dict[str, str]) -> dict[str, list[ExternalFinding]]:
-    """Lint {label: text} with one hadolint process, its `# hadolint ignore=` pragmas disabled
-    (lint/suppress.py applies them, so `--no-pragmas` and the suppressed count cover them)."""
-    import json
-    import os
-    import subprocess
+HADOLINT_BATCH = 32  # files per hadolint process: a run over a tree is split, each part bounded
+
+
+def run_hadolint(binary: str, files: dict[str, str]) -> HadolintResult:
+    """Lint {label: text} with bounded hadolint processes (analysis/external.py limits), its
+    `# hadolint ignore=` pragmas disabled (lint/suppress.py applies them, so `--no-pragmas` and
+    the suppressed count cover them). A batch that fails is retried file by file; a file that
+    fails alone is reported in `skipped`."""
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
 
-    from imagesmith.analysis.external import ExternalFinding
+    from imagesmith.analysis.external import PARALLEL
 
+    result = HadolintResult({label: [] for label in files})
     if not files:
-        return {}
+        return result
     with tempfile.TemporaryDirectory(prefix="imagesmith-hadolint-") as tmp:
         names: dict[str, str] = {}
         for i, (label, text) in enumerate(files.items()):
             path = os.path.join(tmp, f"{i}.Dockerfile")
-            with open(path, "w", encoding="utf-8") as fh:
+            with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(text)
             names[path] = label
+        paths = list(names)
+        batches = [paths[i:i + HADOLINT_BATCH] for i in range(0, len(paths), HADOLINT_BATCH)]
+        with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
+            done = list(pool.map(lambda b: _hadolint_batch(binary, b, tmp), batches))
+            retry = [p for batch, (_, why) in zip(batches, done) if why for p in batch]
+            if len(paths) > 1 and retry:
+                done = [d for d in done if not d[1]]
+                alone = list(pool.map(lambda p: _hadolint_batch(binary, [p], tmp), retry))
+                for path, (_, why) in zip(retry, alone):
+                    if why:
+                        result.skipped[names[path]] = why
+                done += alone
+            elif retry:
+                result.skipped[names[retry[0]]] = done[0][1] or ""
+    for items, _ in done:
+        for item in items:
+            label = names.get(str(item.get("file", "")))
+            if label is not None:
+                result.findings[label].append(_hadolint_finding(item))
+    return result
+
+
+def _hadolint_batch(binary: str, paths: list[str], cwd: str) -> tuple[list[dict[str, Any]], str]:
+    """hadolint's JSON items for these files, and "" (or why there is no report)."""
+    from imagesmith.analysis.external import TIME_LIMIT, failure_reason, limit_memory
+
+    try:
         proc = subprocess.run(
-            [binary, "--no-fail", "--no-color", "--disable-ignore-pragma", "-f", "json", *names],
+            [binary, "--no-fail", "--no-color", "--disable-ignore-pragma", "-f", "json", *paths],
             capture_output=True,
             text=True,
-            timeout=300,
-            cwd=tmp,
+            errors="replace",
+            timeout=TIME_LIMIT,
+            cwd=cwd,
             check=False,
+            preexec_fn=limit_memory,
         )
+    except subprocess.TimeoutExpired:
+        return [], failure_reason("hadolint", None)
     try:
-        items = json.loads(proc.stdout or "[]")
+        items = json.loads(proc.stdout or "null")
     except json.JSONDecodeError:
         items = None
     if not isinstance(items, list):  # no report is not a clean report
-        why = (proc.stderr or proc.stdout or "").strip().splitlines()[:1]
-        raise InternalError(
-            f"hadolint ({binary}) gave no JSON report, exit {proc.returncode}: {' '.join(why)}"
-        )
-    out: dict[str, list[ExternalFinding]] = {label: [] for label in files}
-    for item in items:
-        label = names.get(item.get("file", ""))
-        if label is None:
-            continue
-        out[label].append(
-            ExternalFinding(
-                code=str(item.get("code", "DL0000")),
-                level=str(item.get("level", "warning")),
-                line=int(item.get("line") or 1),
-                column=int(item.get("column") or 1),
-                message=str(item.get("message", "")),
-            )
-        )
-    return out
+        return [], failure_reason("hadolint", proc.returncode, proc.stderr or proc.stdout or "")
+    return [i for i in items if isinstance(i, dict)], ""
+
+
+def _hadolint_finding(item: dict[str, Any]) -> ExternalFinding:
+    from imagesmith.analysis.external import ExternalFinding
+
+    return ExternalFinding(
+        code=str(item.get("code", "DL0000")),
+        level=str(item.get("level", "warning")),
+        line=int(item.get("line") or 1),
+        column=int(item.get("column") or 1),
+        message=str(item.get("message", "")),
+    )
 
 
 def prefetch_shellcheck(parsed: list[Any]) -> Any:

@@ -33,6 +33,7 @@ class FileResult:
     context: str | None = None  # the build folder used for context checks
     fail_on: Severity = DEFAULT_FAIL_ON
     suppressed: int = 0
+    crash_log: str | None = None  # imagesmith failed on this file (its IS003 finding says so)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -84,7 +85,14 @@ class LintReport:
             out.extend(f for f in r.findings if f.severity.rank >= threshold.rank)
         return out
 
+    @property
+    def crashed(self) -> list[FileResult]:
+        return [r for r in self.results if r.crash_log is not None]
+
     def exit_code(self, fail_on: Severity | None = None) -> int:
+        """0 clean, 1 findings at/above the threshold, 3 imagesmith failed on some file."""
+        if self.crashed:
+            return 3
         return 1 if self.failing(fail_on) else 0
 
     def summary(self) -> dict[str, Any]:

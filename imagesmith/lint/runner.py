@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from imagesmith.core.errors import DockerfileParseError, InternalError
-from imagesmith.core.findings import Finding
+from imagesmith.core.errors import DockerfileParseError, InternalError, UserInputError
+from imagesmith.core.findings import Finding, Severity
 from imagesmith.lint.discovery import is_job_script
 from imagesmith.lint.external import as_finding, hadolint_findings, prefetch_shellcheck
 from imagesmith.lint.model import DOCKERFILE, JOB_SCRIPT, FileResult
@@ -46,11 +46,65 @@ class LintJob:
         return JOB_SCRIPT if self.job_script else DOCKERFILE
 
 
-def _special_finding(code: str, message: str, path: str, line: int = 1, help: str = "") -> Finding:
+def _special_finding(
+    code: str, message: str, path: str, line: int = 1, help: str = "",
+    severity: Severity | None = None,
+) -> Finding:
     from imagesmith.rules.registry import get_rule
 
     rule = get_rule(code)
-    return Finding(code, rule.name, rule.severity, message, path, line, line, 1, help)
+    return Finding(code, rule.name, severity or rule.severity, message, path, line, line, 1, help)
+
+
+def _crashed(job: LintJob, stage: str, exc: Exception) -> None:
+    """Replace the job's result with the one IS003 finding for an imagesmith failure."""
+    import platform
+
+    from imagesmith import __version__
+    from imagesmith.core.crashlog import write_crash_log
+
+    details = {"imagesmith": __version__, "Python": platform.python_version(),
+               "file": job.label, "stage": stage}
+    try:
+        log = str(write_crash_log(exc, details))
+    except OSError as err:  # no writable cache or temp dir: still report the failure
+        log = f"not written: {err.strerror or err}"
+    cause = exc.__cause__ if isinstance(exc, InternalError) and exc.__cause__ else exc
+    finding = _special_finding(
+        "IS003",
+        f"imagesmith failed while {stage}: {type(cause).__name__}: {str(cause)[:300]} "
+        f"(crash log: {log})",
+        job.label,
+        help="a bug in imagesmith, not a verdict on the file: report it with the crash log",
+    )
+    finding.data["crash_log"] = log
+    job.parsed = None
+    job.result = FileResult(job.label, job.kind, [finding], crash_log=log)
+
+
+def _skipped_findings(job: LintJob, hadolint_skipped: dict[str, str]) -> list[Finding]:
+    """IS004 for each check an external tool gave no verdict on (never silently dropped)."""
+    from imagesmith.analysis.shellcheck import shellcheck_skipped
+
+    out = []
+    eff = job.settings
+    if not code_enabled("IS004", eff):
+        return out
+    override = severity_override("IS004", eff)
+    if job.label in hadolint_skipped:
+        out.append(_special_finding(
+            "IS004", f"hadolint skipped: {hadolint_skipped[job.label]}; its DL/SC findings "
+            "for this file are unknown", job.label,
+            help="hadolint gives no verdict past its limits; check the file by hand",
+            severity=override))
+    if job.kind == DOCKERFILE and code_enabled("IS608", eff):
+        for line, why in sorted(shellcheck_skipped(job.parsed).items()):
+            out.append(_special_finding(
+                "IS004", f"ShellCheck skipped this RUN: {why}; IS608 is unknown here",
+                job.label, line,
+                help="split a very long RUN into several, or move it into a script",
+                severity=override))
+    return out
 
 
 def prepare_dockerfile(job: LintJob, profile: Profile) -> None:
@@ -158,29 +212,64 @@ def check(
     return job.result
 
 
+def _prefetch(jobs: list[LintJob]) -> Any:
+    """One ShellCheck batch for these files; a file whose RUNs cannot be extracted gets IS003
+    and the batch goes on without it."""
+    try:
+        return prefetch_shellcheck([j.parsed for j in jobs])
+    except Exception:  # noqa: BLE001 - find the file that broke it, below
+        pass
+    ok = []
+    for job in jobs:
+        try:
+            from imagesmith.analysis.shellcheck import shell_sources
+
+            shell_sources(job.parsed)
+            ok.append(job)
+        except Exception as exc:  # noqa: BLE001 - reported as the file's IS003
+            _crashed(job, "extracting its RUN scripts", exc)
+    return prefetch_shellcheck([j.parsed for j in ok])
+
+
 def run_jobs(jobs: list[LintJob], profile: Profile) -> list[FileResult]:
     """Lint every job with one hadolint process and one ShellCheck batch; results in job order."""
     from imagesmith.rules.registry import all_rules
 
     for job in jobs:
-        if job.job_script is None:
-            job.job_script = is_job_script(Path(job.label), job.text)
-        if job.job_script:
-            prepare_job_script(job)
-        else:
-            prepare_dockerfile(job, profile)
+        try:
+            if job.job_script is None:
+                job.job_script = is_job_script(Path(job.label), job.text)
+            if job.job_script:
+                prepare_job_script(job)
+            else:
+                prepare_dockerfile(job, profile)
+        except UserInputError:
+            raise
+        except Exception as exc:  # one file that breaks the parser must not stop the run
+            _crashed(job, "parsing it", exc)
     rules = all_rules()
     live = [j for j in jobs if j.parsed is not None]
     dockerfiles = [j for j in live if j.kind == DOCKERFILE]
     batch = None
     if any(r.code == "IS608" for r in rules):
-        batch = prefetch_shellcheck(
-            [j.parsed for j in dockerfiles if code_enabled("IS608", j.settings)]
+        batch = _prefetch(
+            [j for j in dockerfiles if code_enabled("IS608", j.settings)]
         )
+        live = [j for j in jobs if j.parsed is not None]
+        dockerfiles = [j for j in live if j.kind == DOCKERFILE]
     try:
         hadolint = hadolint_findings({j.label: (j.text, j.settings.hadolint) for j in dockerfiles})
         for job in live:
-            check(job, rules, profile, hadolint.get(job.label, ()))
+            try:
+                result = check(job, rules, profile, hadolint.findings.get(job.label, ()))
+                extra = _skipped_findings(job, hadolint.skipped)
+            except UserInputError:
+                raise
+            except Exception as exc:  # a rule bug on one file: that file's IS003, the rest go on
+                _crashed(job, "checking it", exc)
+                continue
+            if extra:
+                result.findings = sorted([*result.findings, *extra], key=Finding.sort_key)
     finally:
         if batch is not None:
             batch.pending.close()

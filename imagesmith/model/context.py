@@ -305,6 +305,7 @@ class SourceMatch:
     links: tuple[Symlink, ...] = ()  # symlinks followed on the way, in order
     leaves_context: bool = False  # `..` climbs above the root (classic: refused)
     reason: str = ""  # why it is missing or unknown
+    unreadable: tuple[tuple[str, str], ...] = ()  # (path, why) it brings that cannot be read
 
     @property
     def escapes(self) -> tuple[Symlink, ...]:
@@ -323,6 +324,7 @@ class _Walk:
     children: dict[str, list[str]] = field(default_factory=dict)
     links: dict[str, Symlink] = field(default_factory=dict)
     incomplete: str | None = None
+    unreadable: dict[str, str] = field(default_factory=dict)  # folders scandir refused
 
 
 class BuildContext:
@@ -338,6 +340,7 @@ class BuildContext:
         self._children = walk.children
         self.symlinks: dict[str, Symlink] = walk.links
         self.incomplete: str | None = walk.incomplete  # why the walk stopped early, or None
+        self._unreadable: dict[str, str | None] = {**walk.unreadable}
         self.ignore_error: str | None = None
         self.dockerignore = DockerIgnore()
         ignore_file = root / ".dockerignore"
@@ -362,6 +365,7 @@ class BuildContext:
                     items = sorted(it, key=lambda e: e.name)
             except OSError as exc:
                 walk.incomplete = f"cannot read {rel or '.'}: {exc.strerror}"
+                walk.unreadable[rel] = exc.strerror or type(exc).__name__
                 continue
             for item in items:
                 if len(walk.entries) > max_entries:
@@ -432,6 +436,22 @@ class BuildContext:
             out.extend(p for p in self.entries if p.startswith(prefix) and p != path)
         return out
 
+    def unreadable(self, path: str) -> str | None:
+        """Why the build cannot read this entry, or None. The client that sends the context
+        opens every regular file (docker CLI: "no permission to read from"), so a file counts
+        as unreadable when open() fails for this process; for root that takes a filesystem or
+        security module that refuses it, or a process without CAP_DAC_OVERRIDE."""
+        if path in self._unreadable:
+            return self._unreadable[path]
+        why: str | None = None
+        if self.entries[path].kind is Kind.FILE:
+            try:
+                os.close(os.open(self.root / path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW))
+            except OSError as exc:
+                why = exc.strerror or type(exc).__name__
+        self._unreadable[path] = why
+        return why
+
     def resolve(self, source: str) -> SourceMatch:
         """What a COPY/ADD source (after variable expansion) brings from this context."""
         if "$" in source:
@@ -461,7 +481,10 @@ class BuildContext:
         common = dict(source=source, pattern=pattern, paths=paths, links=links,
                       leaves_context=leaves)
         if files or kept_dirs:
-            return SourceMatch(state=State.FOUND, files=files, ignored=skipped, **common)  # type: ignore[arg-type]
+            refused = tuple((p, why) for p in dict.fromkeys(brought)
+                            if (why := self.unreadable(p)) is not None)
+            return SourceMatch(state=State.FOUND, files=files, ignored=skipped,  # type: ignore[arg-type]
+                               unreadable=refused, **common)
         if found:
             return SourceMatch(state=State.IGNORED, ignored=skipped or paths, **common,  # type: ignore[arg-type]
                                reason="everything it matches is excluded by .dockerignore")

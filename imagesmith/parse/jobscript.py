@@ -227,9 +227,14 @@ def _directive(line_no: int, raw: str) -> PbsDirective:
     return PbsDirective(line_no, option, value, raw)
 
 
+def _count(text: str) -> int | None:
+    """A resource count; absurdly long digit strings are not counts (int() refuses past 4300)."""
+    return int(text) if text.isdigit() and len(text) <= 18 else None
+
+
 def parse_node_spec(raw: str) -> NodeSpec:
     parts = raw.split(":")
-    count: int | None = int(parts[0]) if parts[0].isdigit() else None
+    count: int | None = _count(parts[0])
     gpus = ppn = None
     props: list[str] = []
     bad: list[str] = []
@@ -240,12 +245,12 @@ def parse_node_spec(raw: str) -> NodeSpec:
         if not part:
             bad.append("(empty part)")
         elif eq and key in ("gpus", "ppn"):
-            if not val.isdigit():
+            if _count(val) is None:
                 bad.append(part)
             elif key == "gpus":
-                gpus = int(val)
+                gpus = _count(val)
             else:
-                ppn = int(val)
+                ppn = _count(val)
         elif eq:
             bad.append(part)
         else:

@@ -226,8 +226,11 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
     step_no: int | None = None
     total: int | None = None
     progress.phase("build", f"building {result.tag} from {folder}")
-    part = result.log_path.with_name(result.log_path.name + ".part")
-    log = _open_log(part)
+    log = _BuildLog(result.log_path)
+    previous = _image_of(engine, result.tag)
+    bases = {i for s in parsed.stages if s.base_stage is None and (i := _image_of(engine, s.base))}
+    since = time.time()
+    events = None
     try:
         events = engine.build(folder, tag=result.tag, dockerfile=profile.build.dockerfile_name,
                               network_mode="host" if network == "host" else None,
@@ -254,16 +257,26 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
             elif event.kind == "done":
                 result.image_id = event.image_id
         result.steps = total or 0
-    except BaseException:
-        # Ctrl-C / SIGTERM (KeyboardInterrupt) or a lost connection: the daemon cancels the
-        # build when we go away, but remove the step's container ourselves and wait for it.
-        log.write("INTERRUPTED\n")
-        _remove_build_containers(engine, lines.running, lines.layers)
+        if result.failure is not None:
+            _undo_build(engine, lines, since, result.tag, previous, bases)
+        log.finish()
+    except BaseException as exc:
+        # Ctrl-C / SIGTERM (KeyboardInterrupt), a lost connection or a log that cannot be
+        # written: closing the stream makes the daemon cancel the build; then remove what it
+        # made (containers, step images, the tag) ourselves.
+        if events is not None:
+            events.close()
+        log_failed = isinstance(exc, BuildLogError)
+        if not log_failed:
+            log.write_quietly("INTERRUPTED\n")
+        _undo_build(engine, lines, since, result.tag, previous, bases)
+        if log_failed:
+            log.discard()
+        else:
+            log.finish_quietly()
         raise
     finally:
         result.duration = round(time.monotonic() - start, 3)
-        log.close()
-        os.replace(part, result.log_path)
     if result.failure is not None:
         raise BuildFailed(result.failure.render_text(), result)
     if result.image_id is None:
@@ -279,10 +292,13 @@ class _StepLines:
         self.lines: deque[str] = deque(maxlen=TAIL_LINES)
         self.running: list[str] = []
         self.layers: set[str] = set()
+        self.created: list[str] = []  # layers committed by a step that ran a container
+        self._ran = False
 
     def new_step(self) -> None:
         self.partial = ""
         self.lines.clear()
+        self._ran = False
 
     def feed(self, text: str) -> list[str]:
         """Take a chunk; return the step's new whole lines (engine bookkeeping left out)."""
@@ -291,8 +307,11 @@ class _StepLines:
         for line in complete:
             if m := _RUNNING_IN.match(line):
                 self.running.append(m.group(1))
+                self._ran = True
             elif m := _LAYER_ID.match(line):
                 self.layers.add(m.group(1))
+                if self._ran:
+                    self.created.append(m.group(1))
             elif line.strip() and not line.startswith(_ENGINE_NOISE):
                 new.append(line.rstrip())
         self.lines.extend(new)
@@ -303,11 +322,58 @@ class _StepLines:
             else list(self.lines)
 
 
-def _open_log(path: Path):  # type: ignore[no-untyped-def]
-    try:
-        return open(path, "w", encoding="utf-8")
-    except OSError as exc:
-        raise UserInputError(f"cannot write the build log: {exc.strerror}", where=path) from None
+class BuildLogError(UserInputError):
+    """The build log cannot be written (a full disk, a read-only folder); the build is undone."""
+
+
+class _BuildLog:
+    """`<log>.part`, line-buffered so that a full disk shows at the write that hit it, and
+    renamed to the log only when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.part = path.with_name(path.name + ".part")
+        try:
+            self._fh = open(self.part, "w", encoding="utf-8", buffering=1)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> BuildLogError:
+        return BuildLogError(f"cannot write the build log: {exc.strerror or exc}", where=self.part,
+                             hint="free space there or make the folder writable; the build "
+                             "was stopped and nothing of it kept")
+
+    def write(self, text: str) -> None:
+        try:
+            self._fh.write(text)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def write_quietly(self, text: str) -> None:
+        try:
+            self._fh.write(text)
+        except OSError:
+            pass
+
+    def finish(self) -> None:
+        try:
+            self._fh.close()
+            os.replace(self.part, self.path)
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def finish_quietly(self) -> None:
+        try:
+            self.finish()
+        except BuildLogError:
+            self.discard()
+
+    def discard(self) -> None:
+        try:
+            self._fh.close()
+        except OSError:
+            pass  # the unwritten rest is what we are dropping
+        self.part.unlink(missing_ok=True)
 
 
 def _instruction_for(parsed: ParsedDockerfile, step: int | None) -> Instruction | None:
@@ -359,23 +425,70 @@ def _lines_of(finding: Finding) -> set[int]:
     return lines
 
 
+def _image_of(engine: Engine, ref: str) -> str | None:
+    """The image id `ref` names now, or None when it names none."""
+    from imagesmith.core.errors import EngineNotFound
+
+    try:
+        return str(engine.inspect_image(ref)["Id"])
+    except EngineNotFound:
+        return None
+
+
+def _undo_build(engine: Engine, lines: _StepLines, since: float, tag: str,
+                previous: str | None, bases: set[str]) -> None:
+    """Remove what an unfinished build made: its containers, the tag if it moved (pointed
+    back at `previous`), and the step images committed from its containers. Best effort: an
+    engine that went away leaves them, and the error that stopped the build is the one seen."""
+    from imagesmith.core.errors import ImagesmithError
+
+    try:
+        containers = _remove_build_containers(engine, lines.running,
+                                              lines.layers | set(lines.created), bases, since)
+        found = engine.images_committed_from({*lines.running, *containers}, since)
+        now = _image_of(engine, tag)
+        if now is not None and now != previous:
+            if previous is not None:
+                engine.tag(previous, tag)
+            else:
+                engine.drop_tag(tag)
+            found.append(now)
+        engine.remove_step_images([*found, *reversed(lines.created)])
+    except ImagesmithError:
+        pass
+
+
 def _remove_build_containers(engine: Engine, running: list[str], images: set[str],
-                             wait: float = 20.0) -> None:
+                             bases: set[str], since: float, wait: float = 20.0,
+                             quiet: float = 1.0) -> set[str]:
     """Remove containers of this build: the ones it said it runs, and any created from the
-    layers it produced (a step that started after we stopped reading)."""
-    def ours() -> list[str]:
-        found = []
+    layers it produced (a step that started after we stopped reading). Returns their ids."""
+    # The daemon removes the step it was in itself (forcerm) a moment after the connection
+    # closes, so wait until nothing of the build is seen for `quiet` s. Containers made from a
+    # base image since the build began may be another build's: waited for, never removed.
+    removed: set[str] = set()
+    base_ids = {b.removeprefix("sha256:") for b in bases}
+
+    def scan() -> tuple[list[str], bool]:
+        found, pending = [], False
         for c in engine.api.containers(all=True):
             cid, image = c["Id"], c.get("ImageID", "").removeprefix("sha256:")
             if any(cid.startswith(r) for r in running) or any(image.startswith(i) for i in images):
                 found.append(cid)
-        return found
+            elif image in base_ids and c.get("Created", 0) >= int(since) - 1:
+                pending = True
+        return found, pending
 
     deadline = time.monotonic() + wait
+    last_seen = time.monotonic()
     while True:
-        left = ours()
-        if not left or time.monotonic() > deadline:
-            return
+        left, pending = scan()
+        now = time.monotonic()
+        if left or pending:
+            last_seen = now
+        if now > deadline or now - last_seen >= quiet:
+            return removed
+        removed.update(left)
         for cid in left:
             engine.remove_container(cid)
         time.sleep(0.3)

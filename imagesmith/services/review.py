@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import imagesmith
+from imagesmith.bundle.display import for_page, for_terminal, map_strings, without_surrogates
 from imagesmith.bundle.facts import base_and_env, compat_dict, install_facts, lint_digest
 from imagesmith.bundle.reader import ReadLimits, extracted_bundle
 from imagesmith.core.errors import DockerfileParseError
@@ -131,7 +132,9 @@ def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None
 
 
 def render_text(data: dict[str, Any]) -> str:
-    """The review as plain text for a terminal or a mail."""
+    """The review as plain text for a terminal or a mail. Every value is shown on one line
+    with hidden characters escaped, so bundle text cannot start a line of its own."""
+    data = map_strings(data, for_terminal)
     r = data["request"]
     base = data["base_image"]
     profile = f"{data['profile']['name']} {data['profile']['version']}"
@@ -170,13 +173,14 @@ def render_text(data: dict[str, Any]) -> str:
     lines.append(f"verdict: {data['verdict'].upper()}")
     lines += [f"  - {reason}" for reason in data["reasons"]]
     lines += [f"  note: {note}" for note in data["notes"]]
-    return printable("\n".join(lines)) + "\n"
+    return "\n".join(lines) + "\n"
 
 
-def printable(text: str) -> str:
-    """Bundle text shown on an admin's terminal: control characters (escape sequences that
-    could repaint the screen or fake a verdict) are shown as \\xNN instead."""
-    return "".join(ch if ch == "\n" or ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+def json_safe(data: dict[str, Any]) -> dict[str, Any]:
+    """The report for `--format json`: lone surrogates shown as escapes, so it is UTF-8."""
+    safe = map_strings(data, without_surrogates)
+    assert isinstance(safe, dict)
+    return safe
 
 
 def render_html(data: dict[str, Any], dest: Path) -> None:
@@ -184,6 +188,6 @@ def render_html(data: dict[str, Any], dest: Path) -> None:
     from imagesmith.core.atomic import atomic_write
     from imagesmith.render.env import render
 
-    page = render("review.html.j2", {"r": data})
+    page = render("review.html.j2", {"r": map_strings(data, for_page)})
     with atomic_write(dest) as fh:
         fh.write(page.encode("utf-8"))

@@ -186,6 +186,61 @@ def test_copy_sources_are_expanded_and_unknown_stays_unknown(tmp_path: Path) -> 
     assert "LATER" in results[2][1].reason and "build-arg" in results[2][1].reason
 
 
+# -- unreadable sources -----------------------------------------------------------------------
+
+# Root reads any mode-000 file through CAP_DAC_OVERRIDE; a child without it (and without
+# CAP_DAC_READ_SEARCH) is refused by the kernel exactly as an ordinary user is.
+_NO_DAC = ["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+           "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+_IS104_PROBE = """
+import json, sys
+from pathlib import Path
+from imagesmith.core.profile import load_profile
+from imagesmith.model import build_model
+from imagesmith.rules.context.IS104 import check
+root = Path(sys.argv[1])
+parsed = build_model((root / "Dockerfile").read_text(), str(root / "Dockerfile"), context_dir=root)
+print(json.dumps([[h.line, h.message, h.data] for h in check(parsed, load_profile("default"))]))
+"""
+
+
+def _is104_without_dac(root: Path) -> list[list[object]]:
+    import json
+    import sys
+
+    if _NO_DAC and shutil.which("setpriv") is None:
+        pytest.skip("setpriv is needed to drop CAP_DAC_OVERRIDE for the child")
+    proc = subprocess.run([*_NO_DAC, sys.executable, "-c", _IS104_PROBE, str(root)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_unreadable_copy_sources_are_is104_findings(tmp_path: Path) -> None:
+    root = folder(tmp_path, {"secret.txt": "s", "ok.txt": "o", "sub/a.txt": "a"},
+                  "FROM scratch\nCOPY secret.txt /s\nCOPY ok.txt /o\nCOPY sub /sub\nCOPY . /all\n")
+    (root / "secret.txt").chmod(0)
+    (root / "sub").chmod(0)
+    try:
+        hits = _is104_without_dac(root)
+    finally:
+        (root / "sub").chmod(0o755)
+    by_line = {line: (message, data) for line, message, data in hits}
+    assert sorted(by_line) == [2, 4, 5], hits  # ok.txt (line 3) is readable: no finding
+    assert by_line[2][1]["unreadable"] == ["secret.txt"]
+    assert "secret.txt (Permission denied)" in str(by_line[2][0])
+    assert by_line[4][1]["unreadable"] == ["sub"]
+    assert by_line[5][1]["unreadable"] == ["secret.txt", "sub"]
+
+
+def test_readable_sources_are_not_unreadable(tmp_path: Path) -> None:
+    root = folder(tmp_path, {"a.txt": "a", "d/b.txt": "b"}, "FROM scratch\nCOPY . /x\n")
+    os.mkfifo(root / "pipe")  # not a regular file: the client sends it as a FIFO, never opens it
+    assert _is104_without_dac(root) == []
+    match = BuildContext(root).resolve(".")
+    assert match.state is State.FOUND and match.unreadable == ()
+
+
 # -- against the real engine ------------------------------------------------------------------
 
 

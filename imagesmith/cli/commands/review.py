@@ -35,7 +35,7 @@ def review(
     from imagesmith.bundle.reader import ReadLimits
     from imagesmith.core.errors import UsageError
     from imagesmith.core.profile import select_profile
-    from imagesmith.services.review import render_html, render_text, review_bundle
+    from imagesmith.services.review import json_safe, render_html, render_text, review_bundle
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown --format {fmt!r}", hint="use text or json")
@@ -49,7 +49,7 @@ def review(
     if html is not None:
         render_html(data, html)
     if fmt == "json":
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        json.dump(json_safe(data), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_text(data))

@@ -38,6 +38,17 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 data={"source": src.source},
                 **where,  # type: ignore[arg-type]
             )
+        elif match.unreadable:
+            named = ", ".join(f"{path} ({why})" for path, why in match.unreadable[:5])
+            more = f" and {len(match.unreadable) - 5} more" if len(match.unreadable) > 5 else ""
+            yield Hit(
+                f"{ins.cmd} source `{src.source}` brings what the build cannot read: "
+                f"{named}{more}; sending the build context fails there",
+                help="make the files readable (chmod a+r, or a folder a+rx), or leave them out "
+                "with .dockerignore",
+                data={"source": src.source, "unreadable": [p for p, _ in match.unreadable]},
+                **where,  # type: ignore[arg-type]
+            )
         elif match.state is State.IGNORED:
             listed = ", ".join(match.ignored[:5]) + (" ..." if len(match.ignored) > 5 else "")
             yield Hit(
@@ -56,7 +67,8 @@ RULE = Rule(
     group="build-folder",
     doc=RuleDoc(
         what="A COPY or ADD source matches no file in the build folder, or only files that "
-        "`.dockerignore` excludes from the build context; a source whose value is unknown (a "
+        "`.dockerignore` excludes from the build context, or brings a file or folder the build "
+        "cannot read (open() refused); a source whose value is unknown (a "
         "variable with no value before the build) is reported as unresolved, as a warning.",
         why="Every file the build needs must be copied into dockertmp beforehand (guide step 3, "
         "l.568-569); a missing one stops the admins' build at that step.",
