@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import io
 import json
+import multiprocessing
 import os
 import random
 import resource
@@ -144,7 +145,9 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="fuzz-cache-"))
     work = variants(opts.dockerfiles, opts.jobs, opts.seed, opts.timeout)
     start = time.monotonic()
-    with ProcessPoolExecutor(opts.workers) as pool:
+    # spawn, not fork: the Dockerfile parser is Go code (the `dockerfile` package), and a Go runtime
+    # started in a parent does not survive fork -- a forked worker blocks on a futex for ever
+    with ProcessPoolExecutor(opts.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         outcomes = list(pool.map(lint_one, work, chunksize=8))
     codes = Counter(o.code for o in outcomes)
     bad = [o for o in outcomes if o.code in (3, 124) or o.traceback]

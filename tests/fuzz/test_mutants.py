@@ -1,12 +1,13 @@
-"""A bounded, seeded slice of bench/fuzz_lint.py: 200 corpus and job-script mutants through the
+"""A bounded, seeded slice of bench/fuzz_lint.py: 90 corpus and job-script mutants through the
 real `imagesmith lint` entry point; none may exit 3, time out or print a traceback."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench" / "fuzz_lint.py"
 _spec = importlib.util.spec_from_file_location("fuzz_lint", BENCH)
 assert _spec is not None and _spec.loader is not None
 fuzz_lint = importlib.util.module_from_spec(_spec)
-sys.modules["fuzz_lint"] = fuzz_lint  # workers unpickle lint_one by module name
+sys.modules["fuzz_lint"] = fuzz_lint  # @dataclass looks its module up by name
 _spec.loader.exec_module(fuzz_lint)
 
 
@@ -38,28 +39,29 @@ def test_a_crash_is_counted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert out.code == 3 and not out.traceback
 
 
-def _bad(outcomes: list) -> list[tuple[str, int]]:  # type: ignore[type-arg]
-    return [(o.label, o.code) for o in outcomes if o.code in (3, 124) or o.traceback]
-
-
-def _run(work: list) -> list:  # type: ignore[type-arg]
-    with ProcessPoolExecutor(min(8, os.cpu_count() or 1)) as pool:
-        return list(pool.map(fuzz_lint.lint_one, work, chunksize=4))
+def _bench(tmp_path: Path, dockerfiles: int, jobs: int) -> dict:  # type: ignore[type-arg]
+    """Run bench/fuzz_lint.py in its own process, under a deadline. Workers forked from pytest hung
+    for ever (CI ran out of time): earlier tests had started the Go runtime of the `dockerfile`
+    parser in the pytest process, and a forked copy of a Go runtime blocks on a futex."""
+    out = tmp_path / "figures.json"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.run(
+        [sys.executable, str(BENCH), "--dockerfiles", str(dockerfiles), "--jobs", str(jobs),
+         "--seed", "18", "--workers", str(min(4, os.cpu_count() or 1)), "--timeout", "20",
+         "--json", str(out)],
+        capture_output=True, text=True, timeout=900, env=env,
+    )
+    assert out.is_file(), proc.stderr[-2000:]
+    figures = json.loads(out.read_text())
+    assert proc.returncode == (1 if figures["failures"] else 0), proc.stderr[-2000:]
+    return figures  # type: ignore[no-any-return]
 
 
 @pytest.mark.skipif(not fuzz_lint.CORPUS.is_dir(), reason="../shared/corpus is not checked out")
-def test_dockerfile_mutants_never_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    outcomes = _run(fuzz_lint.variants(150, 0, seed=18, timeout=20.0))
-    assert len(outcomes) == 150 and not _bad(outcomes)
-    assert {o.code for o in outcomes} <= {0, 1, 2}
-
-
-@pytest.mark.xfail(strict=True, reason="parse/jobscript.py parse_node_spec: int() of a 4,301-digit "
-                   "`nodes=` count raises ValueError (IS003, exit 3); remove this mark once fixed")
-def test_job_script_mutants_never_exit_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    # variants() draws Dockerfile mutations first: replay the same job-script draws as the bench
-    work = fuzz_lint.variants(150, 50, seed=18, timeout=20.0)[150:]
-    outcomes = _run(work)
-    assert len(outcomes) == 50 and not _bad(outcomes)
+def test_mutants_never_exit_3(tmp_path: Path) -> None:
+    # a bounded slice of the bench's seed-18 run for every CI run (2 cores); the bench runs
+    # 10,000 Dockerfile and 2,000 job-script variants
+    figures = _bench(tmp_path, 40, 50)
+    assert figures["failures"] == [] and figures["tracebacks"] == 0
+    assert sum(figures["exit_codes"].values()) == 90
+    assert set(figures["exit_codes"]) <= {"0", "1", "2"}
