@@ -95,6 +95,15 @@ class CliResult:
     stderr: str
 
 
+def sigint_default() -> None:
+    """Popen(preexec_fn=...) for a child that a test interrupts: a shell starts background jobs
+    with SIGINT ignored, and Python keeps an inherited SIG_IGN (so Ctrl-C tests would pass or
+    fail by how the suite was started)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
             input: str | None = None, timeout: float = 600) -> CliResult:
     """Run `python -m imagesmith` as a real process: real exit codes, real streams."""

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BUSYBOX, run_cli
+from tests.conftest import BUSYBOX, run_cli, sigint_default
 
 pytestmark = pytest.mark.engine
 
@@ -52,7 +52,7 @@ def test_ctrl_c_after_finished_run_steps_leaves_no_image_or_container(
     since = time.time()
     proc = subprocess.Popen([sys.executable, "-m", "imagesmith", "build", "--no-lint", "-t", tag,
                              str(folder)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=sigint_default)
     part = tmp_path / "dockertmp.build.log.part"
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:

@@ -43,13 +43,22 @@ def lint_digest(report: Any, root: Path) -> dict[str, Any]:
     for f in sorted(report.findings, key=lambda f: f.sort_key()):
         severity = getattr(f.severity, "value", str(f.severity))
         counts[severity] = counts.get(severity, 0) + 1
-        try:
-            path = Path(f.path).resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            path = Path(f.path).name
+        path = _relative(f.path, root)
         findings.append({"code": f.code, "severity": severity, "path": path, "line": f.line,
                          "message": f.message})
-    return {"counts": counts, "findings": findings}
+    digest: dict[str, Any] = {"counts": counts, "findings": findings}
+    crashed = [{"path": _relative(r.path, root), "crash_log": r.crash_log}
+               for r in getattr(report, "crashed", [])]
+    if crashed:  # imagesmith failed on these files: their findings are not a verdict
+        digest["crashed"] = crashed
+    return digest
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
 
 
 def compat_dict(dockerfile: Path, profile: Profile) -> dict[str, Any] | None:

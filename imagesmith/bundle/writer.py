@@ -40,6 +40,7 @@ from imagesmith.bundle.manifest import (
     ManifestEntry,
     manifest_bytes,
 )
+from imagesmith.bundle.limits import ReadLimits, name_problem, size_problem
 from imagesmith.core.errors import UserInputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -203,35 +204,66 @@ def _add_bytes(tar: tarfile.TarFile, gz: _GzipMembers, name: str, data: bytes) -
 
 Tail = Callable[[], "tuple[str, dict[str, Any]]"]
 
+_REFUSED = "review and build would refuse the bundle"
+
+
+def _refuse_what_review_would(files: Sequence[ContextFile], dirs: Sequence[str],
+                              limits: ReadLimits) -> None:
+    """Raise before writing anything that bundle.reader would reject, with the same checks."""
+    for f in files:
+        problem = name_problem(f"{CONTEXT_DIR}/{f.rel}", limits)
+        if problem is not None:
+            raise UserInputError(f"{f.rel!r} {problem}; {_REFUSED}", where=f.source,
+                                 hint="rename or move the file, or leave it out with .dockerignore")
+    largest = max(((f"{CONTEXT_DIR}/{f.rel}", f.size) for f in files), key=lambda x: x[1],
+                  default=None)
+    problem = size_problem(len(dirs) + len(files) + 2, sum(f.size for f in files), largest, limits)
+    if problem is not None:
+        raise UserInputError(f"{problem}; {_REFUSED}", where=files[0].source.parent if files else None,
+                             hint="leave files the build does not need out (.dockerignore)")
+
+
+def _text(data: bytes, out: Path, limits: ReadLimits) -> bytes:
+    """REQUEST.md or MANIFEST.json, refused when the reader would not read it into memory."""
+    if len(data) > limits.max_text_bytes:
+        raise UserInputError(f"a bundle text file would be {len(data)} bytes, over the limit of "
+                             f"{limits.max_text_bytes}; {_REFUSED}", where=out,
+                             hint="package fewer files (.dockerignore)")
+    return data
+
 
 def write_bundle(out: Path, files: Sequence[ContextFile], tail: Tail, *, level: int | None = None,
                  progress: ProgressSink | None = None,
                  check: Callable[[], None] | None = None,
-                 workers: int | None = None) -> WriteResult:
+                 workers: int | None = None, limits: ReadLimits | None = None) -> WriteResult:
     """Write the bundle to `out` atomically (temp file in the same folder, then rename).
 
     `tail()` is called once the context files are written and returns REQUEST.md's text and
     the manifest fields (all but `format` and `files`, added here), so that work such as
     linting can run while the files stream. `check()` is called between chunks and may
     raise to abandon the bundle early. `workers` deflate threads (default: the cores, at
-    most 8) change the speed, never the bytes. Any exception leaves no file behind.
+    most 8) change the speed, never the bytes. Any exception leaves no file behind. What
+    `limits` (the reader's) would refuse is refused here, before the first byte is written.
     """
+    limits = limits or ReadLimits()
     files = sorted(files, key=lambda f: f.rel)
+    dirs = _context_dirs(files)
+    _refuse_what_review_would(files, dirs, limits)
     with atomic_write(out) as fh:
         gz = _GzipMembers(fh, workers)
         try:
             tar = tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT)  # type: ignore[call-overload]
             tar.copybufsize = CHUNK
             entries: list[ManifestEntry] = []
-            for d in _context_dirs(files):
+            for d in dirs:
                 tar.addfile(_info(d, tarfile.DIRTYPE, mode=DIR_MODE))
                 entries.append(ManifestEntry(d, "dir"))
             for f in files:
                 entries.append(_add_file(tar, gz, f"{CONTEXT_DIR}/{f.rel}", f, level, progress, check))
             request_md, manifest = tail()
-            entries.append(_add_bytes(tar, gz, REQUEST_NAME, request_md.encode()))
+            entries.append(_add_bytes(tar, gz, REQUEST_NAME, _text(request_md.encode(), out, limits)))
             full = {**manifest, "format": FORMAT, "files": [e.to_dict() for e in entries]}
-            _add_bytes(tar, gz, MANIFEST_NAME, manifest_bytes(full))
+            _add_bytes(tar, gz, MANIFEST_NAME, _text(manifest_bytes(full), out, limits))
             tar.close()
             gz.finish()
         finally:

@@ -175,3 +175,36 @@ def parse_install(cmd: str) -> Install | None:
         return None
     return Install(found.manager.value, [*found.program, found.subcommand], list(found.option_words),
                    list(found.operands), update_first=update and found.manager is Manager.APT)
+
+
+REMOVE_SUBCOMMANDS = frozenset({"uninstall", "remove", "purge", "autoremove", "erase"})
+_RM = frozenset({"rm", "rmdir", "unlink"})
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What a command line removes: packages of a manager, or paths (absolute, normalised)."""
+
+    manager: str | None  # apt | pip | conda, or None for rm/rmdir/unlink
+    names: tuple[str, ...] = ()
+    paths: tuple[str, ...] = ()
+
+
+def removals(cmd: str, cwd: str) -> list[Removal]:
+    """Every package removal and file deletion in a command line (`a && rm -f x; pip uninstall y`)."""
+    out: list[Removal] = []
+    for part in split_list(cmd):
+        argv = _strip_prefixes(words(part) or [])
+        if not argv:
+            continue
+        if PurePosixPath(argv[0]).name in _RM:
+            targets = [a for a in argv[1:] if not a.startswith("-") or a == "-"]
+            paths = tuple(posixpath.normpath(posixpath.join(cwd, t)) for t in targets
+                          if "$" not in t and t != "-")
+            if paths:
+                out.append(Removal(None, paths=paths))
+            continue
+        found = read_install(tuple(argv))
+        if found is not None and found.subcommand in REMOVE_SUBCOMMANDS:
+            out.append(Removal(found.manager.value, names=tuple(found.operands)))
+    return out

@@ -210,6 +210,28 @@ def compare_manifests(rebuilt: Manifest, original: Manifest, rebuilt_ref: str = 
     return Comparison(rebuilt_ref, original_ref, groups, len(original.files), counts)
 
 
-def compare_images(engine: Engine, rebuilt: str, original: str) -> Comparison:
-    """Does image `rebuilt` reproduce `original` (a container id/name or an image ref)?"""
-    return compare_manifests(manifest_of(engine, rebuilt), manifest_of(engine, original), rebuilt, original)
+def compare_env(rebuilt: dict[str, str], expected: dict[str, str], on_purpose: set[str]) -> DiffGroup | None:
+    """The rebuilt image's ENV against the session's final environment (`expected`: the base
+    image's ENV with the session's exports and unsets applied). `on_purpose`: names the
+    recording sets or leaves out deliberately (version ENV brought up to date, credentials)."""
+    items = []
+    for name in sorted(set(rebuilt) | set(expected)):
+        if name in on_purpose or rebuilt.get(name) == expected.get(name):
+            continue
+        items.append(f"{name}: session {expected.get(name, 'unset')!r}, rebuilt "
+                     f"{rebuilt.get(name, 'unset')!r}")
+    return DiffGroup("environment (ENV) differs", items) if items else None
+
+
+def compare_images(engine: Engine, rebuilt: str, original: str,
+                   env: tuple[dict[str, str], set[str]] | None = None) -> Comparison:
+    """Does image `rebuilt` reproduce `original` (a container id/name or an image ref)?
+    `env`: (the session's final environment, names left out on purpose), compared with the
+    rebuilt image's ENV."""
+    result = compare_manifests(manifest_of(engine, rebuilt), manifest_of(engine, original),
+                               rebuilt, original)
+    if env is not None:
+        group = compare_env(engine.image_env(rebuilt), *env)
+        if group is not None:
+            result.differences.append(group)
+    return result

@@ -50,5 +50,34 @@ def write_folder(out_dir: Path, plan: Plan, session: dict[str, Any]) -> None:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _atomic_write(out_dir / STATE_DIR / "session.json",
-                  (json.dumps(session, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+                  (json.dumps(session, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), 0o600)
+    write_dockerignore(out_dir)
     _atomic_write(out_dir / "Dockerfile", plan.dockerfile.encode("utf-8"))
+
+
+def make_state_dir(out_dir: Path, owner: tuple[int, int] | None = None) -> Path:
+    """The session's state folder (journal, snapshots), mode 0700: the journal holds every
+    command typed, tokens included. `owner` (uid, gid) when the session runs as another user."""
+    state = out_dir / STATE_DIR
+    state.mkdir(parents=True, exist_ok=True)
+    state.chmod(0o700)
+    if owner is not None and owner != (os.getuid(), os.getgid()):
+        try:
+            os.chown(state, *owner)
+        except PermissionError:
+            raise UserInputError(
+                f"cannot give the session's state folder to uid {owner[0]}", where=state,
+                hint="run record as root, or without --run-arg -u") from None
+    return state
+
+
+def write_dockerignore(out_dir: Path) -> None:
+    """Keep the state folder out of every build context (and so out of bundles): add it to the
+    folder's .dockerignore, keeping what the user wrote there."""
+    path = out_dir / ".dockerignore"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    if STATE_DIR in (line.strip().rstrip("/") for line in lines):
+        return
+    if not lines:
+        lines = ["# written by imagesmith record: the session journal is not part of the build"]
+    _atomic_write(path, ("\n".join([*lines, STATE_DIR]) + "\n").encode("utf-8"))

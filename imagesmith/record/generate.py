@@ -25,11 +25,12 @@ from imagesmith.record.commands import (
     is_shell_state,
     looks_read_only,
     parse_install,
+    removals,
     written_paths,
 )
 from imagesmith.record.journal import Command, Journal
 from imagesmith.record.noise import is_noise
-from imagesmith.record.secrets import secret_reason
+from imagesmith.record.secrets import secret_env_reason, secret_reason
 from imagesmith.record.snapshots import PackageSnapshot, changed_packages, normalize_pip_name
 
 # Kernel file times can lag the shell's clock by a tick; widen each command's run by this.
@@ -78,6 +79,8 @@ class Plan:
     secrets_left_out: list[dict[str, str]]
     unseen: list[str]  # journal-only: what could not be checked
     warnings: list[str]
+    expected_env: dict[str, str] = field(default_factory=dict)  # the session's final environment
+    env_on_purpose: set[str] = field(default_factory=set)  # names not reproduced deliberately
 
     def summary(self) -> dict[str, object]:
         return {"kept": self.kept, "dropped": self.dropped, "copied": self.copied,
@@ -118,6 +121,11 @@ def build_plan(
             # Wrote a file that a later command replaced: the later one needs it first.
             touched[index] = written_paths(cmd.cmd, cmd.cwd_before) & present
         reason = _drop_reason(cmd, touched.get(index), timed)
+        if reason and cmd.status == 0 and not is_editor(cmd.cmd):
+            removed = _removed_by(cmd, changes or [], start, end)
+            if removed is not None:  # its deletions show no time of their own: never "nothing"
+                reason = None
+                touched.setdefault(index, set()).update(removed)
         if reason:
             dropped.append({"n": cmd.n, "cmd": cmd.cmd, "reason": reason})
         else:
@@ -126,22 +134,80 @@ def build_plan(
     if journal.skipped_lines:
         warnings.append(f"{journal.skipped_lines} unreadable journal line(s) skipped (a killed shell?)")
     steps: list[Step] = []
-    steps += _env_steps(commands, journal.base_env)
+    secrets: list[dict[str, str]] = []
+    steps += _env_steps(commands, journal.base_env, kept, include_secrets, secrets, warnings)
     steps += _run_steps(kept, base, start, end, changes or [], warnings)
     files: dict[str, Fetched] = {}
     copied: list[str] = []
-    secrets: list[dict[str, str]] = []
     if timed or blind:
         steps += _unexplained_steps(kept, changes or [], fetch, include_secrets,
                                     files, copied, secrets, warnings)
     steps += _version_env_steps(base, commands, start, end)
     unseen = [] if timed or blind else [UNSEEN]
     text = _render(base, steps, header)
+    on_purpose = {s["path"][len("ENV "):] for s in secrets if s["path"].startswith("ENV ")}
+    on_purpose |= _version_env_names(base, commands, start, end)
+    on_purpose |= {k for k in base.env if k not in _final_env(commands, base.env)}  # cannot unset
     return Plan(text, files, [{"n": k.command.n, "cmd": k.command.cmd} for k in kept], dropped,
-                copied, secrets, unseen, warnings)
+                copied, secrets, unseen, warnings, _final_env(commands, base.env), on_purpose)
 
 
 # -- attribution -----------------------------------------------------------------------------
+
+def _removed_by(cmd: Command, changes: list[PathChange], start: PackageSnapshot | None,
+                end: PackageSnapshot | None) -> set[str] | None:
+    """The deletions a removal command explains (paths of kind D), or None when it removed
+    nothing the session's end state shows. A deletion has no time stamp of its own (only its
+    folder's, which a later command may change again), so it is matched by what the command
+    names: rm's paths, the packages an uninstall/remove/purge named and the end state lacks."""
+    from fnmatch import fnmatchcase
+
+    deleted = [c.path for c in changes if c.kind == "D"]
+    found: set[str] = set()
+    effective = False
+    for removal in removals(cmd.cmd, cmd.cwd_before):
+        if removal.manager is None:
+            for target in removal.paths:
+                hits = {d for d in deleted if d == target or d.startswith(target.rstrip("/") + "/")
+                        or (any(ch in target for ch in "*?[") and fnmatchcase(d, target))}
+                found |= hits
+                effective |= bool(hits)
+            continue
+        manager = "dpkg" if removal.manager == "apt" else removal.manager
+        if start is not None and end is not None:
+            before, after = start.manager(manager), end.manager(manager)
+            if manager == "pip":
+                names = {normalize_pip_name(n) for n in removal.names}
+                before = {normalize_pip_name(k): v for k, v in before.items()}
+                after = {normalize_pip_name(k): v for k, v in after.items()}
+            else:
+                names = {n.split("=")[0] for n in removal.names} or set(before)
+            effective |= any(n in before and n not in after for n in names)
+        for name in removal.names:
+            key = normalize_pip_name(name).replace("-", "_") if manager == "pip" else name
+            hits = {d for d in deleted
+                    if _belongs_to(d, key, manager)}
+            found |= hits
+            effective |= bool(hits)
+    return found if effective else None
+
+
+def _belongs_to(path: str, name: str, manager: str) -> bool:
+    """Whether a deleted path belongs to package `name` of `manager`: below site-packages, its
+    .dist-info/.egg-info or a top-level folder/module of that name; dpkg's info files."""
+    if manager == "pip":
+        _, sep, below = path.partition("-packages/")
+        if not sep:
+            return False
+        top = below.split("/", 1)[0].lower().replace("-", "_")
+        name = name.lower()
+        return top in (name, f"{name}.py") or (
+            top.startswith(name + "_") and top.endswith((".dist_info", ".egg_info")))
+    if manager == "dpkg":
+        base = PurePosixPath(path).name
+        return path.startswith("/var/lib/dpkg/info/") and base.split(":")[0].split(".")[0] == name
+    return False
+
 
 def _attribute(commands: list[Command], changes: list[PathChange]) -> dict[int, set[str]]:
     """Command index -> non-noise paths born or changed during its run."""
@@ -181,26 +247,85 @@ def _drop_reason(cmd: Command, touched: set[str] | None, timed: bool) -> str | N
 
 # -- steps -------------------------------------------------------------------------------------
 
-def _env_steps(commands: list[Command], base_env: dict[str, str]) -> list[Step]:
-    steps = []
-    current = dict(base_env)
-    for cmd in commands:
+def _env_steps(commands: list[Command], base_env: dict[str, str], kept: list[_Kept],
+               include_secrets: bool, secrets: list[dict[str, str]],
+               warnings: list[str]) -> list[Step]:
+    """ENV for the variables the session exported, as BuildKit can express them.
+
+    A Dockerfile cannot unset: a variable the session exported and unset again that the base
+    does not have is dropped when no kept command ran while it was set, and otherwise becomes
+    an ARG (seen by those RUN steps, absent from the image's environment). One the base sets
+    and the session unset is reported. Credentials are never written (--include-secrets)."""
+    steps: list[Step] = []
+    current: dict[str, str] = dict(base_env)
+    final = _final_env(commands, base_env)
+    kept_at = [k.command.t_start_us for k in kept]
+    for index, cmd in enumerate(commands):
         changes = {k: v for k, v in cmd.env.items() if current.get(k) != v}
-        current.update({k: v for k, v in changes.items() if v is not None})
         for k, v in changes.items():
             if v is None:
                 current.pop(k, None)
-        if changes:
-            steps.append(Step(cmd.t_end_us, "env", _env_instruction(changes), f"#{cmd.n}"))
+            else:
+                current[k] = v
+        env: dict[str, str] = {}
+        args: dict[str, str] = {}
+        for name, value in changes.items():
+            reason = None if include_secrets else secret_env_reason(name, value or "")
+            if reason:
+                secrets.append({"path": f"ENV {name}", "reason": reason, "source": f"#{cmd.n}",
+                                "supply": f"at run time: docker run -e {name} (or the job's "
+                                          f"environment); for a build step, RUN --mount=type=secret,"
+                                          f"id={name.lower()}"})
+                continue
+            if value is None:
+                if name in base_env:
+                    warnings.append(f"#{cmd.n} unset {name}, which the base image sets: a Dockerfile "
+                                    f"cannot unset it; `ENV {name}=` empties it, or unset it in the "
+                                    "job script")
+                continue
+            if name not in final and name not in base_env:
+                used = _kept_while_set(commands, index, name, kept_at)
+                if used:
+                    args[name] = value
+                continue
+            env[name] = value
+        if args:
+            steps.append(Step(cmd.t_end_us, "env", _arg_instruction(args),
+                              f"#{cmd.n} (unset later: an ARG, not in the image's environment)"))
+        if env:
+            steps.append(Step(cmd.t_end_us, "env", _env_instruction(env), f"#{cmd.n}"))
     return steps
 
 
-def _env_instruction(values: dict[str, str | None]) -> str:
-    pairs = []
-    for name, value in values.items():
-        escaped = (value or "").replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("\n", "\\n")
-        pairs.append(f'{name}="{escaped}"')
-    return "ENV " + " ".join(pairs)
+def _final_env(commands: list[Command], base_env: dict[str, str]) -> dict[str, str]:
+    env: dict[str, str] = dict(base_env)
+    for cmd in commands:
+        for k, v in cmd.env.items():
+            if v is None:
+                env.pop(k, None)
+            else:
+                env[k] = v
+    return env
+
+
+def _kept_while_set(commands: list[Command], index: int, name: str, kept_at: list[int]) -> bool:
+    """Whether a kept command started after commands[index] set `name` and before it was unset."""
+    start = commands[index].t_end_us
+    end = next((c.t_start_us for c in commands[index + 1:] if name in c.env), LAST)
+    return any(start <= t <= end for t in kept_at)
+
+
+def _arg_instruction(values: dict[str, str]) -> str:
+    return "ARG " + " ".join(f"{k}={_quoted(v)}" for k, v in values.items())
+
+
+def _quoted(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$").replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _env_instruction(values: dict[str, str]) -> str:
+    return "ENV " + " ".join(f"{name}={_quoted(value)}" for name, value in values.items())
 
 
 def _run_steps(kept: list[_Kept], base: BaseInfo, start: PackageSnapshot | None,
@@ -336,12 +461,15 @@ def _unexplained_steps(
     def explained(t: int | None) -> bool:
         return t is not None and any(a <= t <= b for a, b in kept_runs)
 
+    removed = {p for k in kept for p in k.touched}
     by_path = {c.path: c for c in changes}
     changed_below = {str(PurePosixPath(c.path).parent) for c in changes}
     steps: list[Step] = []
     copies: list[tuple[int, str, PathChange]] = []
     for change in changes:
         if change.kind == "D":
+            if change.path in removed:
+                continue  # a kept rm/uninstall/remove reproduces it
             parent = by_path.get(str(PurePosixPath(change.path).parent))
             t = parent.ctime_us if parent else None
             if not explained(t):
@@ -407,6 +535,14 @@ def _version_env_steps(base: BaseInfo, commands: list[Command],
         if found and not consistent(found[0], declared):
             updates[name] = found[0]
     return [Step(LAST, "env", _env_instruction(dict(updates)), "base version ENV updated")] if updates else []
+
+
+def _version_env_names(base: BaseInfo, commands: list[Command], start: PackageSnapshot | None,
+                       end: PackageSnapshot | None) -> set[str]:
+    names: set[str] = set()
+    for step in _version_env_steps(base, commands, start, end):
+        names |= {pair.split("=", 1)[0] for pair in shlex.split(step.text[len("ENV "):])}
+    return names
 
 
 def _upstream(version: str) -> str:

@@ -54,3 +54,35 @@ def secret_reason(path: str, content: bytes | None = None) -> str | None:
     if content is not None and SECRET_CONTENT.search(content[:1_000_000]):
         return "contains a private key or token"
     return None
+
+
+# Words of a variable name (split at `_`) that make it a credential: HF_TOKEN, WANDB_API_KEY,
+# AWS_SECRET_ACCESS_KEY, DB_PASSWORD; not TOKENIZERS_PARALLELISM or KEYBOARD.
+_SECRET_WORDS = frozenset({"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIALS",
+                           "CREDENTIAL", "APIKEY", "AUTH", "PASSPHRASE"})
+_KEY_QUALIFIERS = frozenset({"API", "ACCESS", "PRIVATE", "SECRET", "SSH", "SIGNING", "ENCRYPTION",
+                             "LICENSE", "LICENCE"})
+SECRET_VALUE = re.compile(
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----"
+    r"|\bAKIA[0-9A-Z]{16}\b"
+    r"|\bgh[pousr]_[A-Za-z0-9]{30,}"
+    r"|\bgithub_pat_[A-Za-z0-9_]{40,}"
+    r"|\bglpat-[A-Za-z0-9_-]{20,}"
+    r"|\bhf_[A-Za-z0-9]{30,}"
+    r"|\bsk-[A-Za-z0-9_-]{20,}"
+    r"|\bxox[baprs]-[A-Za-z0-9-]{10,}"
+    r"|\bAIza[0-9A-Za-z_-]{35}"
+    r"|://[^/\s:@]+:[^/\s@]+@"  # a URL with a password in it (pip's --index-url, git remotes)
+)
+
+
+def secret_env_reason(name: str, value: str) -> str | None:
+    """Why an exported variable looks like a credential, or None."""
+    words = name.upper().split("_")
+    if any(w in _SECRET_WORDS for w in words):
+        return f"its name ({name}) says it holds a credential"
+    if any(w == "KEY" and i > 0 and words[i - 1] in _KEY_QUALIFIERS for i, w in enumerate(words)):
+        return f"its name ({name}) says it holds a key"
+    if SECRET_VALUE.search(value):
+        return "its value looks like a token, key or a URL with a password"
+    return None

@@ -18,7 +18,7 @@ from imagesmith.bundle.facts import (
 from imagesmith.bundle.request import Ask, complete_request_meta, load_request_meta
 from imagesmith.bundle.sizes import human_bytes
 from imagesmith.bundle.writer import write_bundle
-from imagesmith.core.errors import CheckFailed, UserInputError
+from imagesmith.core.errors import CheckFailed, InternalError, UserInputError
 from imagesmith.core.profile import Profile
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +59,13 @@ class _LintJob:
 
     def digest(self) -> dict[str, Any]:
         digest = self._future.result()
+        crashed = digest.get("crashed")
+        if crashed and not self.force:
+            raise InternalError(
+                f"imagesmith failed while linting {crashed[0]['path']} (crash log: "
+                f"{crashed[0]['crash_log']}); nothing was packaged", where=self.folder,
+                hint="a bug in imagesmith, not in the request: report it with the crash log; "
+                     "--force packages anyway and the bundle records the failure")
         if digest["counts"]["error"] and not self.force:
             errors = [f for f in digest["findings"] if f["severity"] == "error"]
             first = errors[0]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from imagesmith.core.errors import UserInputError
 from imagesmith.record.changes import PathChange, collect_changes
-from imagesmith.record.folder import STATE_DIR, check_output_dir, write_folder
+from imagesmith.record.folder import STATE_DIR, check_output_dir, make_state_dir, write_folder
 from imagesmith.record.generate import BaseInfo, Fetched, Plan, build_plan
 from imagesmith.record.hooktext import hook_snippet
 from imagesmith.record.journal import Journal, journal_line, parse_journal_lines, read_journal
@@ -207,8 +207,11 @@ def record_session(base_ref: str, out_dir: Path, *, run_args: list[str], verify:
     journal_path = state / JOURNAL_NAME
     with Engine.connect() as engine:
         base = base_info(engine, base_ref)
-        state.mkdir(parents=True, exist_ok=True)
-        state.chmod(0o777)  # the session may run as another uid (--run-arg -u)
+        if not sys.stdin.isatty():
+            raise UserInputError("record needs a terminal on standard input (it opens an interactive "
+                                 "shell)", hint="run it in a terminal; `imagesmith dockerfile JOURNAL` "
+                                 "turns an existing journal into a Dockerfile without one")
+        make_state_dir(out_dir)
         journal_path.unlink(missing_ok=True)
         volumes = {**create_args.pop("volumes"), str(state.resolve()): {"bind": RECORD_MOUNT, "mode": "rw"}}
         cid = engine.create(base_ref, ["/bin/sh", "-c", KEEPER], role="record", entrypoint=[],
@@ -216,6 +219,9 @@ def record_session(base_ref: str, out_dir: Path, *, run_args: list[str], verify:
         if keep:
             engine.keep(cid)
         engine.start(cid)
+        owner = _session_owner(engine, cid, create_args.get("user"))
+        if owner is not None:
+            make_state_dir(out_dir, owner)
         name = engine.inspect_container(cid)["Name"].lstrip("/")
         say(f"session container {name} from {base_ref} ({'kept' if keep else 'removed'} at the end)")
         start_text = _snapshot_text(engine, cid)
@@ -247,12 +253,27 @@ def record_session(base_ref: str, out_dir: Path, *, run_args: list[str], verify:
         write_folder(out_dir, plan, doc)
         result = RecordResult(out_dir, plan, container=name if keep else None)
         if verify and alive:
-            result.comparison = verify_folder(engine, out_dir, cid, network="host")
+            result.comparison = verify_folder(engine, out_dir, cid, network="host",
+                                              env=(plan.expected_env, plan.env_on_purpose))
             doc["verify"] = result.comparison.to_dict()
             write_folder(out_dir, plan, doc)
         elif verify:
             say("cannot --verify: the session container is gone")
         return result
+
+
+def _session_owner(engine: Engine, container: str, user: object) -> tuple[int, int] | None:
+    """(uid, gid) the session shell runs as, from the container's own `id`; None for root."""
+    if not isinstance(user, str) or not user or user.split(":")[0] in ("0", "root"):
+        return None
+    name = user.split(":")[0]
+    got = engine.exec(container, ["sh", "-c", f'id -u {shlex.quote(name)}; id -g {shlex.quote(name)}'])
+    ids = got.stdout.split()
+    if got.exit_code != 0 or len(ids) != 2 or not all(i.isdigit() for i in ids):
+        raise UserInputError(f"the session user {user!r} is not known in the image",
+                             hint="give a user the image has, or a numeric uid")
+    gid = user.split(":")[1] if ":" in user and user.split(":")[1].isdigit() else ids[1]
+    return int(ids[0]), int(gid)
 
 
 def _hangup_unwinds() -> None:
@@ -292,7 +313,8 @@ def _snapshot_text(engine: Engine, container: str) -> str:
     return engine.exec(container, ["sh", "-c", snapshot_script()]).stdout
 
 
-def verify_folder(engine: Engine, folder: Path, original: str, *, network: str | None = "host") -> Comparison:
+def verify_folder(engine: Engine, folder: Path, original: str, *, network: str | None = "host",
+                  env: tuple[dict[str, str], set[str]] | None = None) -> Comparison:
     """Build `folder` and compare the image with `original` (a container or image)."""
     from imagesmith.core.errors import CheckFailed
     from imagesmith.record.compare import compare_images
@@ -310,4 +332,4 @@ def verify_folder(engine: Engine, folder: Path, original: str, *, network: str |
         raise CheckFailed("the build gave no image", where=folder / "Dockerfile")
     engine.track_image(image_id)
     say("comparing the rebuilt image with the session container")
-    return compare_images(engine, image_id, original)
+    return compare_images(engine, image_id, original, env)

@@ -48,7 +48,8 @@ class ReviewReport:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_CODES[self.verdict]
+        """The verdict's code; 3 when imagesmith failed on a file (after the report is out)."""
+        return 3 if self.lint.get("crashed") else EXIT_CODES[self.verdict]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,7 +68,10 @@ def _judge(report: ReviewReport) -> None:
     if base and not base.get("in_catalog"):
         report.reject.append(f"base image {base.get('ref') or '(none)'} is not a cluster image "
                              "in the profile's catalog")
-    errors = [f for f in report.lint["findings"] if f["severity"] == "error"]
+    for crash in report.lint.get("crashed", []):
+        report.changes.append(f"imagesmith failed while linting {crash['path']} (crash log: "
+                              f"{crash['crash_log']}): check that file by hand")
+    errors = [f for f in report.lint["findings"] if f["severity"] == "error" and f["code"] != "IS003"]
     if errors:
         codes = ", ".join(sorted({f["code"] for f in errors}))
         report.changes.append(f"{len(errors)} lint error(s) ({codes}), pragmas disabled")

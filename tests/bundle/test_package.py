@@ -7,7 +7,7 @@ import sys
 import tarfile
 from pathlib import Path
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, sigint_default
 
 
 def _members(bundle: Path) -> list[str]:
@@ -161,7 +161,8 @@ def test_interrupt_leaves_no_half_written_bundle(tmp_path: Path, meta_file: Path
     out_dir.mkdir()
     proc = subprocess.Popen([sys.executable, "-m", "imagesmith", "package", str(folder), "-o",
                              str(out_dir / "req.tar.gz"), "--meta", str(meta_file), "--force"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=sigint_default)
     deadline = time.monotonic() + 60
     while not list(out_dir.glob("*.part")) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)

@@ -53,7 +53,10 @@ def print_result(result: object, json_out: bool) -> None:
     for path in plan.copied:
         typer.echo(f"  changed outside recorded commands, copied: {path}")
     for secret in plan.secrets_left_out:
-        typer.echo(f"  secret-looking, LEFT OUT (use --include-secrets): {secret['path']} ({secret['reason']})")
+        source = f", from {secret['source']}" if secret.get("source") else ""
+        supply = f"; supply it {secret['supply']}" if secret.get("supply") else ""
+        typer.echo(f"  secret-looking, LEFT OUT (use --include-secrets): {secret['path']} "
+                   f"({secret['reason']}{source}){supply}")
     for line in plan.unseen + plan.warnings:
         typer.echo(f"  note: {line}")
     for line in lint_errors:

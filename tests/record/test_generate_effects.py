@@ -1,0 +1,121 @@
+"""Every effective change of a session is reproduced, and nothing secret is written: deletions
+and uninstalls, unset variables, credentials in the environment (hand-made sessions, no engine)."""
+
+from __future__ import annotations
+
+from imagesmith.record.generate import BaseInfo
+from imagesmith.record.snapshots import PackageSnapshot
+from tests.record.test_generate import _cmd, _during, _plan, _runs
+
+
+def _deleted(i: int, path: str) -> object:
+    from imagesmith.record.changes import PathChange
+
+    return PathChange("D", path, "f", None, None, None, None, None, None)
+
+
+def test_rm_is_kept_when_a_later_command_changes_the_same_folder() -> None:
+    cmds = [_cmd(1, "rm -f /etc/motd"), _cmd(2, "echo hi > /etc/issue.net")]
+    # /etc's change time is the second command's: the first shows no time of its own
+    changes = [_deleted(1, "/etc/motd"), _during(2, "/etc/issue.net", kind="C"),
+               _during(2, "/etc", kind="C", ftype="d")]
+    plan = _plan(cmds, changes)
+    assert _runs(plan.dockerfile) == ["RUN rm -f /etc/motd", "RUN echo hi > /etc/issue.net"]
+    assert plan.dropped == []
+
+
+def test_pip_uninstall_is_kept_by_the_end_state() -> None:
+    cmds = [_cmd(1, "pip uninstall -y Theano"), _cmd(2, "pip install six")]
+    site = "/usr/local/lib/python3.6/dist-packages"
+    changes = [_deleted(1, f"{site}/Theano-1.0.1.dist-info/RECORD"), _deleted(1, f"{site}/theano/__init__.py"),
+               _during(2, f"{site}/six.py"), _during(2, site, kind="C", ftype="d")]
+    start = PackageSnapshot(pip={"Theano": "1.0.1"})
+    end = PackageSnapshot(pip={"six": "1.16.0"})
+    plan = _plan(cmds, changes, start, end)
+    runs = _runs(plan.dockerfile)
+    assert runs[0] == "RUN pip uninstall -y Theano"
+    assert runs[1].startswith("RUN pip install --no-cache-dir six==1.16.0")
+    assert not any("rm -rf" in r for r in runs)  # the uninstall explains its deletions
+
+
+def test_apt_remove_is_kept_by_the_package_snapshots() -> None:
+    cmds = [_cmd(1, "apt-get purge -y vim-tiny"), _cmd(2, "touch /var/lib/dpkg/x")]
+    changes = [_deleted(1, "/usr/bin/vim.tiny"), _during(2, "/var/lib/dpkg/x"),
+               _during(2, "/var/lib/dpkg", kind="C", ftype="d")]
+    plan = _plan(cmds, changes, PackageSnapshot(dpkg={"vim-tiny": "2:9.0", "bash": "5.2"}),
+                 PackageSnapshot(dpkg={"bash": "5.2"}))
+    assert "RUN apt-get purge -y vim-tiny" in _runs(plan.dockerfile)
+
+
+def test_a_removal_that_removed_nothing_is_still_dropped() -> None:
+    cmds = [_cmd(1, "rm -f /tmp/never-there"), _cmd(2, "touch /opt/x")]
+    plan = _plan(cmds, [_during(2, "/opt/x")])
+    assert _runs(plan.dockerfile) == ["RUN touch /opt/x"]
+    assert plan.dropped[0]["reason"] == "changed nothing in the image"
+
+
+def test_export_then_unset_writes_no_empty_env() -> None:
+    cmds = [_cmd(1, "export X=0", env={"X": "0"}), _cmd(2, "unset X", env={"X": None}),
+            _cmd(3, "touch /opt/x")]
+    plan = _plan(cmds, [_during(3, "/opt/x")])
+    assert "X=" not in plan.dockerfile
+
+
+def test_a_variable_used_then_unset_becomes_an_arg() -> None:
+    cmds = [_cmd(1, "export PIP_INDEX_URL=https://mirror.example/simple",
+                 env={"PIP_INDEX_URL": "https://mirror.example/simple"}),
+            _cmd(2, "touch /opt/x"), _cmd(3, "unset PIP_INDEX_URL", env={"PIP_INDEX_URL": None})]
+    plan = _plan(cmds, [_during(2, "/opt/x")])
+    lines = plan.dockerfile.splitlines()
+    assert 'ARG PIP_INDEX_URL="https://mirror.example/simple"' in lines
+    assert lines.index('ARG PIP_INDEX_URL="https://mirror.example/simple"') < lines.index("RUN touch /opt/x")
+    assert not any(line.startswith("ENV PIP_INDEX_URL") for line in lines)
+
+
+def test_unsetting_a_base_variable_is_reported() -> None:
+    cmds = [_cmd(1, "unset LANG", env={"LANG": None}), _cmd(2, "touch /opt/x")]
+    base = BaseInfo("imagesmith/debian:bookworm", env={"LANG": "C.UTF-8"})
+    from imagesmith.record.journal import Journal
+    from imagesmith.record.generate import build_plan
+
+    journal = Journal(None, cmds, start={"type": "start", "env": {"HOME": "/root", "LANG": "C.UTF-8"}})
+    plan = build_plan(journal, base, changes=[_during(2, "/opt/x")], start=None, end=None)
+    assert "LANG" not in plan.dockerfile
+    assert any("unset LANG, which the base image sets" in w for w in plan.warnings)
+
+
+def test_credentials_in_the_environment_are_left_out() -> None:
+    token = "hf_" + "a1B2c3D4" * 5
+    cmds = [_cmd(1, f"export HF_TOKEN={token}", env={"HF_TOKEN": token}),
+            _cmd(2, "export TOKENIZERS_PARALLELISM=false", env={"TOKENIZERS_PARALLELISM": "false"}),
+            _cmd(3, "export PIP_INDEX_URL=https://bob:s3cret@pypi.example/simple",
+                 env={"PIP_INDEX_URL": "https://bob:s3cret@pypi.example/simple"}),
+            _cmd(4, "touch /opt/x")]
+    plan = _plan(cmds, [_during(4, "/opt/x")])
+    assert token not in plan.dockerfile and "s3cret" not in plan.dockerfile
+    assert 'ENV TOKENIZERS_PARALLELISM="false"' in plan.dockerfile
+    left = {s["path"]: s for s in plan.secrets_left_out}
+    assert set(left) == {"ENV HF_TOKEN", "ENV PIP_INDEX_URL"}
+    assert left["ENV HF_TOKEN"]["source"] == "#1" and "docker run -e HF_TOKEN" in left["ENV HF_TOKEN"]["supply"]
+    plan = _plan(cmds, [_during(4, "/opt/x")], include_secrets=True)
+    assert token in plan.dockerfile and plan.secrets_left_out == []
+
+
+def test_verify_compares_the_environment() -> None:
+    from imagesmith.record.compare import compare_env
+
+    expected = {"PATH": "/usr/bin", "GREETING": "hello world"}
+    assert compare_env({"PATH": "/usr/bin", "GREETING": "hello world"}, expected, set()) is None
+    group = compare_env({"PATH": "/usr/bin", "GREETING": "", "X": "0"}, expected, set())
+    assert group is not None and group.items == [
+        "GREETING: session 'hello world', rebuilt ''", "X: session 'unset', rebuilt '0'"]
+    # credentials left out and version ENV brought up to date differ on purpose
+    assert compare_env({"PATH": "/usr/bin"}, {**expected, "HF_TOKEN": "t"}, {"GREETING", "HF_TOKEN"}) is None
+
+
+def test_plan_carries_the_final_environment() -> None:
+    cmds = [_cmd(1, "export A=1", env={"A": "1"}), _cmd(2, "export T=0 && unset T", env={}),
+            _cmd(3, "export GITHUB_TOKEN=x", env={"GITHUB_TOKEN": "x"}), _cmd(4, "touch /opt/x")]
+    plan = _plan(cmds, [_during(4, "/opt/x")], base=BaseInfo("b", env={"PATH": "/bin"}))
+    assert plan.expected_env == {"PATH": "/bin", "A": "1", "GITHUB_TOKEN": "x"}
+    assert plan.env_on_purpose == {"GITHUB_TOKEN"}

@@ -1,0 +1,44 @@
+"""A real session (pseudo-terminal, real engine) whose effects are deletions, an unset variable
+and a credential: the recording reproduces the deletions, writes neither the unset variable nor
+the token, keeps its journal private and out of the build context, and --verify agrees."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from tests.conftest import DEBIAN
+
+TOKEN = "hf_" + "Zx9Qw8Er7Ty6Ui5Op4As3Df2"
+
+
+def test_deletions_unset_and_secrets(record_session, tmp_path: Path) -> None:
+    out = tmp_path / "dockertmp"
+    s = record_session([DEBIAN, "-o", str(out), "--verify"])
+    s.run("rm -f /etc/motd")
+    s.run("echo recorded > /etc/issue.net")  # changes /etc again, after the deletion
+    s.run("export SCRATCH=0")
+    s.run("unset SCRATCH")
+    s.run(f"export HF_TOKEN={TOKEN}")
+    s.run("mkdir -p /opt/data && echo payload > /opt/data/x.txt")
+    code, text = s.finish()
+    dockerfile = (out / "Dockerfile").read_text()
+    assert code == 0, text + dockerfile
+    assert "reproduced" in text and "NOT reproduced" not in text, text + dockerfile
+    lines = dockerfile.splitlines()
+    assert "RUN rm -f /etc/motd" in lines
+    assert "SCRATCH" not in dockerfile
+    assert TOKEN not in dockerfile and "HF_TOKEN" not in dockerfile
+    assert "LEFT OUT" in text and "ENV HF_TOKEN" in text and "docker run -e HF_TOKEN" in text
+    state = out / ".imagesmith"
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert ".imagesmith" in (out / ".dockerignore").read_text().splitlines()
+    session = json.loads((state / "session.json").read_text())
+    assert session["verify"]["reproduced"] is True
+    assert [s["path"] for s in session["secrets_left_out"]] == ["ENV HF_TOKEN"]
+    from imagesmith.core.profile import select_profile
+    from imagesmith.services.lint import lint_paths
+
+    findings = lint_paths([out], select_profile(None, out)).findings
+    assert not [f for f in findings if f.code == "IS107"], [(f.code, f.message) for f in findings]
