@@ -126,8 +126,10 @@ def is_shell_state(cmd: str) -> bool:
 
 def looks_read_only(cmd: str) -> bool:
     """For journals without file-change data: a command that only looks at things."""
-    if has_redirect_out(cmd) or "\n" in cmd.strip():
+    if "\n" in cmd.strip() or written_paths(cmd, "/") or re.search(r"\s(?:-i|--in-place)\b", cmd):
         return False
+    if has_redirect_out(re.sub(r"\d?>>?\s*/dev/null|\d?>&\d", "", cmd)):
+        return False  # a redirection written_paths could not follow (a variable, a glob)
     parts = split_list(cmd)
     if not parts:
         return True
@@ -208,3 +210,23 @@ def removals(cmd: str, cwd: str) -> list[Removal]:
         if found is not None and found.subcommand in REMOVE_SUBCOMMANDS:
             out.append(Removal(found.manager.value, names=tuple(found.operands)))
     return out
+
+
+def and_list(cmd: str) -> list[str] | None:
+    """The commands of `a && b && c` (one command: [cmd]); None for anything else (`;`, `||`,
+    `&`, pipes of lists, compound commands, lines bashlex cannot read)."""
+    nodes = _parse(cmd)
+    if not nodes or len(nodes) != 1 or "\n" in cmd.strip():
+        return None
+    node = nodes[0]
+    if node.kind in ("command", "pipeline"):
+        return [cmd.strip()]
+    if node.kind != "list":
+        return None
+    ops = [p.op for p in node.parts if p.kind == "operator"]
+    parts = [p for p in node.parts if p.kind != "operator"]
+    if any(op != "&&" for op in ops) or len(ops) != len(parts) - 1:
+        return None
+    if not all(p.kind in ("command", "pipeline") for p in parts):
+        return None
+    return [cmd[p.pos[0]:p.pos[1]] for p in parts]

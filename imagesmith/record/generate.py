@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 from imagesmith.record.changes import PathChange
 from imagesmith.record.commands import (
     Install,
+    and_list,
     is_editor,
     is_shell_state,
     looks_read_only,
@@ -443,6 +444,13 @@ def _pinned_install(item: _Kept, start: PackageSnapshot | None, end: PackageSnap
 
 def _run_instruction(cmd: str, bash: bool) -> str:
     text = cmd.strip()
+    parts = and_list(text)
+    if parts and len(parts) > 1 and is_shell_state(parts[-1]):
+        # `mkdir -p /opt/app && cd /opt/app`: the cd's effect is the next step's WORKDIR; in a
+        # RUN it does nothing but draw DL3003/SC2164
+        while len(parts) > 1 and is_shell_state(parts[-1]):
+            parts.pop()
+        text = " && ".join(parts)
     if "\n" in text:
         # A multi-line command (heredoc, loop): the exec form keeps its newlines exactly.
         shell = ["/bin/bash", "-c"] if bash else ["/bin/sh", "-c"]
@@ -558,6 +566,37 @@ def _render(base: BaseInfo, steps: Iterable[Step], header: str) -> str:
     if base.has_bash:
         lines.append('SHELL ["/bin/bash", "-c"]')
     order = {"env": 0, "run": 1, "copy": 1}
-    for step in sorted(steps, key=lambda s: (s.time_us, order.get(s.kind, 1))):
-        lines.append(step.text)
+    ordered = [s.text for s in sorted(steps, key=lambda s: (s.time_us, order.get(s.kind, 1)))]
+    lines += merge_runs(ordered)
     return "\n".join(lines) + "\n"
+
+
+MAX_JOINED = 20  # commands per merged RUN: few layers, still a readable step
+
+
+def merge_runs(instructions: list[str]) -> list[str]:
+    """Consecutive shell-form RUNs joined into one layer each (a 300-command session must stay
+    under the engine's layer limit, IS609). `a && b` joins as is; anything whose meaning could
+    change when followed by `&&` (`;`, `||`, `cd`, `export`, loops) is joined as a subshell, which
+    is what a RUN of its own is: a fresh shell whose cwd and variables do not carry over."""
+    out: list[str] = []
+    group: list[str] = []
+
+    def flush() -> None:
+        if group:
+            out.append("RUN " + " \\\n && ".join(group))
+            group.clear()
+
+    for text in instructions:
+        body = text[len("RUN "):] if text.startswith("RUN ") else None
+        if body is None or body.lstrip().startswith(("[", "--")):
+            flush()
+            out.append(text)
+            continue
+        parts = and_list(body)
+        safe = parts is not None and not any(is_shell_state(p) for p in parts)
+        group.append(body if safe else f"( {body} )")
+        if len(group) >= MAX_JOINED:
+            flush()
+    flush()
+    return out

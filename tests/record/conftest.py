@@ -17,6 +17,18 @@ MARK_ARGS = ["--run-arg=-e debian_chroot=REC"]
 MARKED_PROMPT = r"\(REC\)[^\r\n]*[#$] "
 
 
+def dockerfile_lines(text: str) -> list[str]:
+    """The Dockerfile's lines with each merged RUN (` \\\n && `) split back into one `RUN cmd` per
+    command, so tests can name the commands a recording kept."""
+    out: list[str] = []
+    for line in text.replace(" \\\n && ", "\0").splitlines():
+        if line.startswith("RUN ") and "\0" in line:
+            out += ["RUN " + part for part in line[len("RUN "):].split("\0")]
+        else:
+            out.append(line)
+    return out
+
+
 class Session:
     """`imagesmith record ...` on a pseudo-terminal, typed into like a person would."""
 

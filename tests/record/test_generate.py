@@ -32,7 +32,12 @@ def _plan(cmds: list[Command], changes: list[PathChange] | None, start: PackageS
 
 
 def _runs(text: str) -> list[str]:
-    return [l for l in text.splitlines() if l.startswith("RUN ")]
+    """Each command of the RUN steps as `RUN cmd` (merged steps split at their ` \\n && `)."""
+    out = []
+    for step in text.replace(" \\\n && ", "\0").splitlines():
+        if step.startswith("RUN "):
+            out += ["RUN " + part for part in step[len("RUN "):].split("\0")]
+    return out
 
 
 def test_pip_installs_are_pinned_and_quoted_safely() -> None:

@@ -45,6 +45,7 @@ def test_apt_remove_is_kept_by_the_package_snapshots() -> None:
     plan = _plan(cmds, changes, PackageSnapshot(dpkg={"vim-tiny": "2:9.0", "bash": "5.2"}),
                  PackageSnapshot(dpkg={"bash": "5.2"}))
     assert "RUN apt-get purge -y vim-tiny" in _runs(plan.dockerfile)
+    assert plan.dropped == []
 
 
 def test_a_removal_that_removed_nothing_is_still_dropped() -> None:
@@ -119,3 +120,23 @@ def test_plan_carries_the_final_environment() -> None:
     plan = _plan(cmds, [_during(4, "/opt/x")], base=BaseInfo("b", env={"PATH": "/bin"}))
     assert plan.expected_env == {"PATH": "/bin", "A": "1", "GITHUB_TOKEN": "x"}
     assert plan.env_on_purpose == {"GITHUB_TOKEN"}
+
+
+def test_consecutive_runs_merge_into_few_layers_with_the_same_meaning() -> None:
+    from imagesmith.record.generate import MAX_JOINED, merge_runs
+
+    merged = merge_runs(["RUN a && b", "RUN c; d", "RUN cd /x && make", "ENV A=1", "RUN e",
+                         'RUN ["/bin/bash", "-c", "cat <<EOF\\nx\\nEOF\\n"]', "RUN f"])
+    assert merged == ["RUN a && b \\\n && ( c; d ) \\\n && ( cd /x && make )", "ENV A=1", "RUN e",
+                      'RUN ["/bin/bash", "-c", "cat <<EOF\\nx\\nEOF\\n"]', "RUN f"]
+    many = merge_runs([f"RUN touch /f{i}" for i in range(300)])
+    assert len(many) == 300 // MAX_JOINED
+
+
+def test_a_trailing_cd_is_left_to_workdir() -> None:
+    cmds = [_cmd(1, "mkdir -p /opt/app && cd /opt/app", after="/opt/app"),
+            _cmd(2, "touch x", cwd="/opt/app")]
+    plan = _plan(cmds, [_during(1, "/opt/app", ftype="d"), _during(2, "/opt/app/x")])
+    lines = plan.dockerfile.splitlines()
+    assert "RUN mkdir -p /opt/app" in lines and "cd /opt/app" not in plan.dockerfile
+    assert lines.index("WORKDIR /opt/app") > lines.index("RUN mkdir -p /opt/app")

@@ -8,6 +8,7 @@ import json
 import stat
 from pathlib import Path
 
+from tests.record.conftest import dockerfile_lines
 from tests.conftest import DEBIAN
 
 TOKEN = "hf_" + "Zx9Qw8Er7Ty6Ui5Op4As3Df2"
@@ -26,7 +27,7 @@ def test_deletions_unset_and_secrets(record_session, tmp_path: Path) -> None:
     dockerfile = (out / "Dockerfile").read_text()
     assert code == 0, text + dockerfile
     assert "reproduced" in text and "NOT reproduced" not in text, text + dockerfile
-    lines = dockerfile.splitlines()
+    lines = dockerfile_lines(dockerfile)
     assert "RUN rm -f /etc/motd" in lines
     assert "SCRATCH" not in dockerfile
     assert TOKEN not in dockerfile and "HF_TOKEN" not in dockerfile
@@ -42,3 +43,18 @@ def test_deletions_unset_and_secrets(record_session, tmp_path: Path) -> None:
 
     findings = lint_paths([out], select_profile(None, out)).findings
     assert not [f for f in findings if f.code == "IS107"], [(f.code, f.message) for f in findings]
+
+
+def test_a_300_command_session_builds_and_reproduces(record_session, tmp_path: Path) -> None:
+    out = tmp_path / "dockertmp"
+    s = record_session([DEBIAN, "-o", str(out), "--verify"])
+    s.run("mkdir -p /opt/steps")
+    for i in range(299):
+        s.run(f"echo {i} > /opt/steps/{i}.txt")
+    code, text = s.finish(timeout=600)
+    dockerfile = (out / "Dockerfile").read_text()
+    assert code == 0, text[-3000:] + dockerfile[-2000:]
+    assert "reproduced" in text and "NOT reproduced" not in text, text[-3000:]
+    runs = [line for line in dockerfile.splitlines() if line.startswith("RUN ")]
+    assert len(runs) <= 20, len(runs)  # 300 commands, under 125 layers by far
+    assert dockerfile.count("/opt/steps/") == 299

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from imagesmith.engine import LABEL_ROLE, Engine
 from tests.conftest import DEBIAN
-from tests.record.conftest import PROMPT
+from tests.record.conftest import PROMPT, dockerfile_lines
 
 HEREDOC = "cat > /opt/app/app.conf <<'EOF'\nname = \"demo app\"\nlevel = 3\nEOF"
 
@@ -43,7 +43,7 @@ def test_session_becomes_a_dockerfile_that_reproduces_it(record_session, tmp_pat
     dockerfile = (out / "Dockerfile").read_text()
     assert code == 0, text + dockerfile
     assert "reproduced" in text and "NOT reproduced" not in text, text
-    lines = dockerfile.splitlines()
+    lines = dockerfile_lines(dockerfile)
     assert not any(l.startswith(("RUN false", "RUN ls")) or "cat /opt/app/notes" in l for l in lines)
     assert 'ENV GREETING="hello world"' in lines
     assert "WORKDIR /opt/app" in lines
