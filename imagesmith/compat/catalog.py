@@ -135,6 +135,10 @@ def stack_from_cuda_tag(ref: str) -> GpuStack | None:
             stack.unresolved(reason)
         return stack
     cuda = tag.cuda
+    if V.cuda_major_minor(cuda) is None:
+        stack = GpuStack(base_image=ref)
+        stack.unresolved(f"the CUDA version {cuda[:40]!r} in the tag of {ref[:80]} is not understood")
+        return stack
     stack = GpuStack(cuda=cuda, base_image=ref, cuda_source=f"tag of {ref}")
     if tag.cudnn:
         stack.cudnn = tag.cudnn

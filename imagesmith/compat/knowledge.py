@@ -268,7 +268,10 @@ def torch_variants(ver: str) -> list[str]:
 
 
 def _torch_arch(ver: str, variant: str) -> tuple[ArchSpec, str, str] | None:
-    plain = V.parse(ver).base_version
+    parsed = V.try_parse(ver)
+    if parsed is None:
+        return None  # not a version: no row applies (the caller reports the release unknown)
+    plain = parsed.base_version
     for row in data()["torch_archs"]:
         if variant in row["variants"] and _in(row["versions"], plain):
             return ArchSpec.parse(row["arch"]), row["source"], row["confidence"]

@@ -83,13 +83,13 @@ def _from_filename(word: str, filename: str, **where: str) -> Spec:
     if filename.endswith(".whl"):
         try:
             name, version, _, _ = parse_wheel_filename(filename)
-        except InvalidWheelFilename as exc:
+        except (InvalidWheelFilename, ValueError) as exc:  # ValueError: int() of a huge part
             return Spec(word, unknown=f"`{filename}` is not a wheel file name: {exc}", **where)
         return Spec(word, str(name), str(version), **where)
     if filename.endswith(_SDIST_SUFFIXES):
         try:
             name, version = parse_sdist_filename(filename)
-        except InvalidSdistFilename as exc:
+        except (InvalidSdistFilename, ValueError) as exc:
             return Spec(word, unknown=f"`{filename}` is not an sdist file name: {exc}", **where)
         return Spec(word, str(name), str(version), **where)
     return Spec(word, unknown=f"`{filename}`: the package it holds is known only after unpacking it", **where)

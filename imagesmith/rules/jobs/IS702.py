@@ -11,14 +11,16 @@ from imagesmith.parse.jobscript import ParsedJobScript
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 from imagesmith.rules.jobs import GROUP, INPUT_KIND
 
-_HMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
-_DHMS = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2}):(\d{1,2})$")
-_MS = re.compile(r"^(\d+):(\d{1,2})$")
+# hours/days/seconds of at most 9 digits: more is no walltime (and int() of a 4,301-digit
+# string raises)
+_HMS = re.compile(r"^(\d{1,9}):(\d{1,2}):(\d{1,2})$")
+_DHMS = re.compile(r"^(\d{1,9}):(\d{1,2}):(\d{1,2}):(\d{1,2})$")
+_MS = re.compile(r"^(\d{1,9}):(\d{1,2})$")
 
 
 def walltime_seconds(value: str) -> int | None:
     """Seconds of a Torque walltime (`SS`, `MM:SS`, `HH:MM:SS`, `DD:HH:MM:SS`), None if invalid."""
-    if not re.fullmatch(r"\d+(:\d+){0,3}", value):
+    if not re.fullmatch(r"\d{1,9}(:\d{1,9}){0,3}", value):
         return None
     fields = [int(p) for p in value.split(":")]
     scales = (86400, 3600, 60, 1)[-len(fields) :]

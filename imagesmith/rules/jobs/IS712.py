@@ -24,7 +24,7 @@ THREAD_SETTINGS = (
     "set_inter_op_parallelism_threads",
 )
 # `NAME=8`, `--NAME 8`, `NAME: 8`, `set_num_threads(8)`, `"NAME": "8"`
-_SETTING = re.compile(r"\b(" + "|".join(THREAD_SETTINGS) + r")\b[\"']?\s*[=:( ]\s*[\"']?(\d+)")
+_SETTING = re.compile(r"\b(" + "|".join(THREAD_SETTINGS) + r")\b[\"']?\s*[=:( ]\s*[\"']?(\d{1,9})(?!\d)")
 _MAX_SCRIPT = 1 << 20
 
 
