@@ -102,7 +102,7 @@ def pax_records(records: dict[str, str]) -> bytes:
     """The body of a PAX extended header: "<len> key=value\\n" records."""
     out = b""
     for key, value in records.items():
-        body = f" {key}={value}\n".encode()
+        body = f" {key}={value}\n".encode("utf-8", "surrogateescape")
         size = len(body) + 1
         while len(str(size)) + len(body) != size:
             size += 1
