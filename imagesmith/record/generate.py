@@ -27,6 +27,7 @@ from imagesmith.record.commands import (
     looks_read_only,
     parse_install,
     removals,
+    words,
     written_paths,
 )
 from imagesmith.record.journal import Command, Journal
@@ -93,6 +94,7 @@ class _Kept:
     command: Command
     install: Install | None
     touched: set[str] = field(default_factory=set)
+    extra_pins: list[str] = field(default_factory=list)  # dependencies no file data placed
 
 
 def build_plan(
@@ -121,7 +123,7 @@ def build_plan(
         if timed and index not in touched and written_paths(cmd.cmd, cmd.cwd_before) & present:
             # Wrote a file that a later command replaced: the later one needs it first.
             touched[index] = written_paths(cmd.cmd, cmd.cwd_before) & present
-        reason = _drop_reason(cmd, touched.get(index), timed)
+        reason = _drop_reason(cmd, touched.get(index), timed, journal_only=changes is None)
         if reason and cmd.status == 0 and not is_editor(cmd.cmd):
             removed = _removed_by(cmd, changes or [], start, end)
             if removed is not None:  # its deletions show no time of their own: never "nothing"
@@ -132,6 +134,10 @@ def build_plan(
         else:
             kept.append(_Kept(cmd, parse_install(cmd.cmd), touched.get(index, set())))
     warnings: list[str] = []
+    edits = _journal_only_edits(commands) if changes is None else []
+    if not timed and end is not None:
+        _place_dependency_pins(kept, start, end, warnings)
+    warnings += _replaced_base_packages(kept, start, end)
     if journal.skipped_lines:
         warnings.append(f"{journal.skipped_lines} unreadable journal line(s) skipped (a killed shell?)")
     steps: list[Step] = []
@@ -143,6 +149,14 @@ def build_plan(
     if timed or blind:
         steps += _unexplained_steps(kept, changes or [], fetch, include_secrets,
                                     files, copied, secrets, warnings)
+    for cmd, path in edits:
+        rel = f"{FILES_DIR}{path}"
+        steps.append(Step(cmd.t_end_us, "copy", f"COPY {_json_or_plain(rel)} {_json_or_plain(path)}",
+                          f"#{cmd.n} edited in an editor"))
+        warnings.append(f"#{cmd.n} {cmd.cmd.splitlines()[0][:60]}: copy the edited file into the "
+                        f"build folder, in the session from the build folder: mkdir -p "
+                        f"{shlex.quote(str(PurePosixPath(rel).parent))} && cp {shlex.quote(path)} "
+                        f"{shlex.quote(rel)} (the Dockerfile COPYs it from there)")
     steps += _version_env_steps(base, commands, start, end)
     unseen = [] if timed or blind else [UNSEEN]
     text = _render(base, steps, header)
@@ -234,11 +248,22 @@ def _command_at(commands: list[Command], starts: list[int], t: int | None) -> in
     return None
 
 
-def _drop_reason(cmd: Command, touched: set[str] | None, timed: bool) -> str | None:
+_SCRIPT_RUN = re.compile(r"^(?:python[0-9.]*|bash|sh)\s+(?!-)(\S+\.(?:py|sh))(?:\s|$)|^\./(\S+)")
+_BUILDS = re.compile(r"setup|install|build|configure|bootstrap|get-pip", re.I)
+
+
+def _drop_reason(cmd: Command, touched: set[str] | None, timed: bool,
+                 journal_only: bool = False) -> str | None:
     if cmd.status != 0:
         return f"failed (exit {cmd.status})"
     if is_editor(cmd.cmd):
+        if journal_only:
+            return "editor session: a journal cannot hold the edited file (see the note on it)"
         return "editor session: its file changes are copied instead"
+    script = _SCRIPT_RUN.match(cmd.cmd.strip())
+    if journal_only and script and not _BUILDS.search(cmd.cmd):
+        return (f"runs {script.group(1) or script.group(2)}: without file changes its effect on "
+                "the image is unknown (a training or test run); add by hand what it installs")
     if is_shell_state(cmd.cmd):
         return "shell state only (cwd/environment are carried as WORKDIR/ENV)"
     if timed:
@@ -366,6 +391,73 @@ def _run_steps(kept: list[_Kept], base: BaseInfo, start: PackageSnapshot | None,
     return steps
 
 
+def _journal_only_edits(commands: list[Command]) -> list[tuple[Command, str]]:
+    """(command, absolute path) of each file an editor session opened, for journals without
+    file changes: the path is all a journal knows of the edit."""
+    import posixpath
+
+    out = []
+    for cmd in commands:
+        if cmd.status != 0 or not is_editor(cmd.cmd):
+            continue
+        argv = (words(cmd.cmd) or [])[1:]
+        for arg in argv:
+            if arg.startswith(("-", "+")) or "$" in arg:
+                continue
+            out.append((cmd, posixpath.normpath(posixpath.join(cmd.cwd_before, arg))))
+    return out
+
+
+def _place_dependency_pins(kept: list[_Kept], start: PackageSnapshot | None, end: PackageSnapshot,
+                           warnings: list[str]) -> None:
+    """Without file changes (cluster mode) no dist-info says which step installed a dependency:
+    the end-of-shell snapshot's new pip packages that no step named are pinned on the last pip
+    install, so the rebuild resolves to the same set."""
+    steps = [k for k in kept if k.install and k.install.manager == "pip"]
+    if not steps:
+        return
+    named = {normalize_pip_name(re.split(r"[=<>!~\[; ]", r, maxsplit=1)[0])
+             for k in steps for r in k.install.requirements}  # type: ignore[union-attr]
+    new = changed_packages(start, end, "pip")
+    extra = sorted(f"{normalize_pip_name(n)}=={v}" for n, v in new.items()
+                   if normalize_pip_name(n) not in named)
+    if extra:
+        steps[-1].extra_pins = extra
+        warnings.append(f"{len(extra)} pip package(s) new at the end of the shell that no step "
+                        f"named ({', '.join(e.split('==')[0] for e in extra[:5])}"
+                        f"{', ...' if len(extra) > 5 else ''}) pinned on the last pip step "
+                        f"(#{steps[-1].command.n})")
+
+
+def _replaced_base_packages(kept: list[_Kept], start: PackageSnapshot | None,
+                            end: PackageSnapshot | None) -> list[str]:
+    """Pin conflicts, said out loud: a package the base image ships that a step upgraded or
+    downgraded without naming it (opencv-python pulling numpy 1.14.3 -> 2.x under a base
+    whose other packages were built against 1.14)."""
+    if start is None or end is None:
+        return []
+    out = []
+    for manager in ("pip", "conda"):
+        before = {normalize_pip_name(k): v for k, v in start.manager(manager).items()}
+        after = {normalize_pip_name(k): v for k, v in end.manager(manager).items()}
+        named = {normalize_pip_name(re.split(r"[=<>!~\[; ]", r, maxsplit=1)[0])
+                 for k in kept if k.install and k.install.manager == manager
+                 for r in k.install.requirements}
+        for name in sorted(before):
+            if name in named or after.get(name, before[name]) == before[name]:
+                continue
+            by = [f"#{k.command.n} {k.command.cmd.splitlines()[0][:60]}" for k in kept
+                  if k.install and k.install.manager == manager
+                  and any(_DIST_INFO.search(p) and normalize_pip_name(_DIST_INFO.search(p).group(1)) == name  # type: ignore[union-attr]
+                          for p in k.touched)]
+            now = after.get(name, "removed")
+            out.append(f"{manager} package {name}: the base image's {before[name]} became {now}"
+                       f" ({'by ' + by[0] if by else 'by a step of the session'}); packages of the "
+                       f"base built against {before[name]} may break -- pin {name}=={before[name]} "
+                       "in that step if they do")
+    return out
+
+
 def _touches_apt_sources(item: _Kept) -> bool:
     if any(p.startswith("/etc/apt/") for p in item.touched):
         return True
@@ -434,6 +526,7 @@ def _pinned_install(item: _Kept, start: PackageSnapshot | None, end: PackageSnap
                 if key in new and key not in named:
                     named.add(key)
                     pins.append(f"{key}=={new[key]}")
+    pins += [p for p in item.extra_pins if normalize_pip_name(p.split("==")[0]) not in named]
     options = list(inst.options)
     if inst.manager == "pip" and "--no-cache-dir" not in options:
         options.insert(0, "--no-cache-dir")

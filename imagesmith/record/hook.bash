@@ -133,6 +133,8 @@ __is_start() {
 
 if ! { : >>"$__is_journal"; } 2>/dev/null; then
     echo "imagesmith hook: cannot write the journal $__is_journal; nothing is recorded" >&2
+    unset __is_hooked  # a later `source` (a writable journal) starts afresh
+    unset -f __is_json __is_now __is_env_scan __is_snapshot __is_prompt __is_debug __is_exit __is_start 2>/dev/null
 else
     __is_start
     history 1 >"$__is_scratch"
@@ -147,4 +149,6 @@ else
     trap '__is_exit' EXIT
     echo "imagesmith: recording commands to $__is_journal (exit the shell to finish)" >&2
 fi
+else
+    echo "imagesmith hook: already recording to $__is_journal" >&2
 fi

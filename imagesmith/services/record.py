@@ -33,8 +33,11 @@ JOURNAL_NAME = "journal.jsonl"
 
 
 def say(text: str) -> None:
-    sys.stderr.write(f"imagesmith: {text}\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(f"imagesmith: {text}\n")
+        sys.stderr.flush()
+    except OSError:  # the terminal is gone (SIGHUP): the work goes on without it
+        pass
 
 
 @dataclass
@@ -43,9 +46,12 @@ class RecordResult:
     plan: Plan
     comparison: Comparison | None = None
     container: str | None = None
+    interrupted: bool = False  # the terminal was lost: the folder was written, nothing verified
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
         return 1 if self.comparison is not None and not self.comparison.reproduced else 0
 
 
@@ -240,8 +246,16 @@ def record_session(base_ref: str, out_dir: Path, *, run_args: list[str], verify:
             say(f"{base_ref} has no bash: commands cannot be journaled; every file you change "
                 "will be copied into the build folder instead (journal-only fallback)")
             argv = ["sh", "-i"]
-        engine.interactive_exec(cid, argv, environment=env, user=create_args.get("user"),
-                                workdir=create_args.get("working_dir"))
+        interrupted = False
+        try:
+            engine.interactive_exec(cid, argv, environment=env, user=create_args.get("user"),
+                                    workdir=create_args.get("working_dir"))
+        except KeyboardInterrupt:
+            # A lost terminal (SIGHUP) or a signal from outside, not Ctrl-C typed in the
+            # session (that goes to its shell): the container is still there, so the folder
+            # is written from it, pins and file changes included. A second signal unwinds.
+            interrupted = True
+            say("the session ended without its terminal: writing the build folder from it")
         journal = parse_journal_lines(journal_path.read_text(encoding="utf-8", errors="surrogateescape").splitlines(),
                                       journal_path)
         end, changes, fetch = _read_session(engine, cid, state)
@@ -251,8 +265,9 @@ def record_session(base_ref: str, out_dir: Path, *, run_args: list[str], verify:
         doc = session_document(journal, base, plan, mode="record", run_args=run_args, start=start, end=end,
                                changes=changes)
         write_folder(out_dir, plan, doc)
-        result = RecordResult(out_dir, plan, container=name if keep else None)
-        if verify and alive:
+        result = RecordResult(out_dir, plan, container=name if keep else None,
+                              interrupted=interrupted)
+        if verify and alive and not interrupted:
             result.comparison = verify_folder(engine, out_dir, cid, network="host",
                                               env=(plan.expected_env, plan.env_on_purpose))
             doc["verify"] = result.comparison.to_dict()
@@ -301,7 +316,12 @@ def _read_session(engine: Engine, container: str, state: Path
                 time.sleep(0.5 * attempt)
                 engine.start(container)
             say("reading package databases and file changes")
-            end = parse_snapshot(_snapshot_text(engine, container))
+            text = _snapshot_text(engine, container)
+            end = parse_snapshot(text)
+            # into the journal too: `imagesmith dockerfile JOURNAL` then still has the pins
+            with open(state / JOURNAL_NAME, "a", encoding="utf-8") as fh:
+                fh.write(journal_line({"type": "snapshot", "phase": "end",
+                                       "time_us": int(time.time() * 1e6), "text": text}))
             return end, collect_changes(engine, container, state), _fetcher(engine, container)
         except EngineError:
             time.sleep(1)

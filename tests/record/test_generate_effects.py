@@ -140,3 +140,44 @@ def test_a_trailing_cd_is_left_to_workdir() -> None:
     lines = plan.dockerfile.splitlines()
     assert "RUN mkdir -p /opt/app" in lines and "cd /opt/app" not in plan.dockerfile
     assert lines.index("WORKDIR /opt/app") > lines.index("RUN mkdir -p /opt/app")
+
+
+def test_a_base_package_replaced_by_a_dependency_is_reported() -> None:
+    site = "/usr/local/lib/python3.6/dist-packages"
+    cmds = [_cmd(1, "pip install opencv-python")]
+    changes = [_during(1, f"{site}/cv2/__init__.py"),
+               _during(1, f"{site}/numpy-2.0.1.dist-info", ftype="d")]
+    start = PackageSnapshot(pip={"numpy": "1.14.3", "scipy": "1.1.0"})
+    end = PackageSnapshot(pip={"numpy": "2.0.1", "scipy": "1.1.0", "opencv-python": "4.10.0.84"})
+    plan = _plan(cmds, changes, start, end)
+    [warning] = [w for w in plan.warnings if "numpy" in w]
+    assert "the base image's 1.14.3 became 2.0.1 (by #1 pip install opencv-python)" in warning
+    assert "numpy==2.0.1" in plan.dockerfile  # still reproduced as the session had it
+    # named by the user: a deliberate upgrade, no warning
+    plan = _plan([_cmd(1, "pip install -U numpy")], changes, start, end)
+    assert not [w for w in plan.warnings if "numpy" in w]
+
+
+def test_cluster_mode_pins_dependencies_from_the_end_snapshot() -> None:
+    cmds = [_cmd(1, "pip install requests"), _cmd(2, "pip install tqdm")]
+    start = PackageSnapshot(pip={"six": "1.16.0"})
+    end = PackageSnapshot(pip={"six": "1.16.0", "requests": "2.31.0", "urllib3": "2.0.7",
+                               "idna": "3.6", "tqdm": "4.66.1"})
+    plan = _plan(cmds, None, start, end)  # no file changes: a journal from the hook
+    runs = _runs(plan.dockerfile)
+    assert runs == ["RUN pip install --no-cache-dir requests==2.31.0",
+                    "RUN pip install --no-cache-dir tqdm==4.66.1 idna==3.6 urllib3==2.0.7"]
+    assert any("2 pip package(s) new at the end of the shell" in w for w in plan.warnings)
+
+
+def test_cluster_mode_names_editor_edits_with_the_cp_to_make() -> None:
+    cmds = [_cmd(1, "nano app.conf", cwd="/opt/app"), _cmd(2, "python3 train.py --epochs 3"),
+            _cmd(3, "python3 setup.py install"), _cmd(4, "ls > /dev/null")]
+    plan = _plan(cmds, None)
+    assert "COPY files/opt/app/app.conf /opt/app/app.conf" in plan.dockerfile
+    [note] = [w for w in plan.warnings if "nano" in w]
+    assert "mkdir -p files/opt/app && cp /opt/app/app.conf files/opt/app/app.conf" in note
+    reasons = {d["cmd"]: d["reason"] for d in plan.dropped}
+    assert reasons["python3 train.py --epochs 3"].startswith("runs train.py: without file changes")
+    assert reasons["ls > /dev/null"] == "looks read-only"
+    assert "RUN python3 setup.py install" in _runs(plan.dockerfile)

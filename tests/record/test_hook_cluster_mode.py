@@ -103,3 +103,34 @@ def test_hook_json_escaping_of_every_control_character(tmp_path: Path) -> None:
     script = f'source {hook} 2>/dev/null; __is_json "$1"; printf "%s" "$__is_out"'
     out = subprocess.run(["bash", "-c", script, "bash", raw], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == raw
+
+
+def test_a_hook_that_failed_to_start_can_be_sourced_again(tmp_path: Path) -> None:
+    def snippet(journal: Path) -> str:
+        return subprocess.run([sys.executable, "-m", "imagesmith", "hook", "--journal", str(journal)],
+                              capture_output=True, text=True, check=True).stdout
+
+    good = tmp_path / "journal.jsonl"
+    rc = tmp_path / "rc.bash"
+    rc.write_text(f"PS1='{PROMPT}'\n")
+    (tmp_path / "bad.bash").write_text(snippet(tmp_path / "no-such-dir" / "j.jsonl"))
+    (tmp_path / "good.bash").write_text(snippet(good))
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "TERM": "dumb"}
+    child = pexpect.spawn("bash", ["--noprofile", "--rcfile", str(rc), "-i"], cwd=str(tmp_path),
+                          env=env, encoding="utf-8", timeout=60)
+    child.expect(PROMPT)
+    child.sendline(f"source {tmp_path}/bad.bash")
+    child.expect("cannot write the journal")
+    child.expect(PROMPT)
+    child.sendline(f"source {tmp_path}/good.bash")
+    child.expect("recording commands to")
+    child.expect(PROMPT)
+    child.sendline(f"source {tmp_path}/good.bash")
+    child.expect("already recording to")
+    child.expect(PROMPT)
+    child.sendline("touch made-after-recovery")
+    child.expect(PROMPT)
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert [c.cmd for c in read_journal(good).commands if "touch" in c.cmd] == ["touch made-after-recovery"]

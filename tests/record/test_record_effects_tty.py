@@ -58,3 +58,36 @@ def test_a_300_command_session_builds_and_reproduces(record_session, tmp_path: P
     runs = [line for line in dockerfile.splitlines() if line.startswith("RUN ")]
     assert len(runs) <= 20, len(runs)  # 300 commands, under 125 layers by far
     assert dockerfile.count("/opt/steps/") == 299
+
+
+def test_a_lost_terminal_still_writes_the_whole_folder(record_session, tmp_path: Path, cli) -> None:
+    import os
+    import signal
+
+    import pexpect
+
+    from imagesmith.engine import Engine
+    from tests.record.test_record_tty import _record_container
+
+    out = tmp_path / "dockertmp"
+    s = record_session([DEBIAN, "-o", str(out)])
+    s.run("pip install -q --break-system-packages six", timeout=300)
+    s.run("mkdir -p /srv/data && echo payload > /srv/data/kept.txt")
+    container = _record_container(out)
+    os.kill(s.child.pid, signal.SIGHUP)  # the terminal goes away, the container does not
+    s.child.expect(pexpect.EOF, timeout=180)
+    s.child.close()
+    assert s.child.exitstatus == 130, s.child.before
+    lines = dockerfile_lines((out / "Dockerfile").read_text())
+    assert "RUN mkdir -p /srv/data && echo payload > /srv/data/kept.txt" in lines
+    assert any(line.startswith("RUN pip install --no-cache-dir -q --break-system-packages six==")
+               for line in lines), lines
+    session = json.loads((out / ".imagesmith" / "session.json").read_text())
+    assert session["snapshots"]["end"]["pip"]["six"]
+    # the journal alone now carries the end snapshot: the pins survive `imagesmith dockerfile`
+    again = cli("dockerfile", str(out / ".imagesmith" / "journal.jsonl"), "--base", DEBIAN,
+                "-o", str(tmp_path / "again"))
+    assert again.exit_code == 0, again.stderr
+    assert "six==" in (tmp_path / "again" / "Dockerfile").read_text()
+    with Engine.connect() as eng:
+        assert not eng.container_exists(container), "the session container was left behind"
