@@ -36,6 +36,11 @@ class BuildSettings:
     dockerfile_name: str = "Dockerfile"
     network: Literal["host", "default"] = "host"
     volumes_allowed: bool = False
+    # The admins' builder: "legacy" (docker build / docker-py without BuildKit) or "buildkit"
+    # with the version of its Dockerfile frontend (the engine's built-in one: nothing is pulled,
+    # so a `# syntax=` image cannot be fetched). Lint rule IS610 reads both.
+    builder: Literal["legacy", "buildkit"] = "legacy"
+    frontend: str = "1.2"  # docker.io 20.10's BuildKit v0.8 built-in dockerfile frontend
 
 
 @dataclass
