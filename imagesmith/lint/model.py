@@ -25,6 +25,13 @@ class LintOptions:
     use_config: bool = True  # read `[lint]` from imagesmith.toml found upward
 
 
+def admin_policy() -> LintOptions:
+    """How the admins lint a stranger's request, the same in review, build and push of a
+    bundle: no pragmas (imagesmith's nor hadolint's) and no imagesmith.toml from the bundle or
+    above it; every rule at its own severity."""
+    return LintOptions(pragmas=False, use_config=False)
+
+
 @dataclass
 class FileResult:
     path: str

@@ -181,8 +181,9 @@ def build_folder(
         result = BuildResult(context=source, tag=tag, log_path=log_path_for(source))
         report = None
         if lint:
-            progress.phase("lint", f"linting {dockerfile}")
-            report = _lint(folder, profile)
+            progress.phase("lint", f"linting {dockerfile}"
+                           + (" with the admins' policy (pragmas off)" if folder != source else ""))
+            report = _lint(folder, profile, admin=folder != source)
             result.lint = report.summary()
             if report.has_errors:
                 from imagesmith.services.lint import finding_json
@@ -191,8 +192,9 @@ def build_folder(
                 raise BuildFailed(f"lint found {len(report.errors)} error(s); fix them or pass "
                                   "--no-lint to build anyway", result)
             if report.findings:
+                lister = "review" if folder != source else "lint"
                 progress.message(f"lint: {len(report.findings)} finding(s) below error level "
-                                 f"(`imagesmith lint {source}` lists them)")
+                                 f"(`imagesmith {lister} {source}` lists them)")
         if engine is None:
             from imagesmith.engine import Engine
 
@@ -205,10 +207,11 @@ def build_folder(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _lint(folder: Path, profile: Profile) -> LintReport:
-    from imagesmith.services.lint import LintOptions, lint_paths
+def _lint(folder: Path, profile: Profile, *, admin: bool) -> LintReport:
+    """A bundle is a stranger's request: the admins' policy, the one review applies."""
+    from imagesmith.services.lint import LintOptions, admin_policy, lint_paths
 
-    return lint_paths([folder], profile, LintOptions())
+    return lint_paths([folder], profile, admin_policy() if admin else LintOptions())
 
 
 def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResult,

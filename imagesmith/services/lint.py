@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from imagesmith.lint.api import lint_paths, lint_startdocker_line, lint_text
 from imagesmith.lint.discovery import DOCKERFILE_PATTERNS, LintTarget, discover, is_dockerfile_name
-from imagesmith.lint.model import DEFAULT_FAIL_ON, FileResult, LintOptions, LintReport, finding_json
+from imagesmith.lint.model import (
+    DEFAULT_FAIL_ON,
+    FileResult,
+    LintOptions,
+    LintReport,
+    admin_policy,
+    finding_json,
+)
 from imagesmith.lint.settings import code_enabled
 
 __all__ = [
@@ -21,6 +28,7 @@ __all__ = [
     "LintOptions",
     "LintReport",
     "LintTarget",
+    "admin_policy",
     "code_enabled",
     "discover",
     "finding_json",

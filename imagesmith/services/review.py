@@ -106,7 +106,7 @@ def _judge(report: ReviewReport) -> None:
 def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None) -> ReviewReport:
     with extracted_bundle(path, limits=limits) as bundle:
         from imagesmith.model import model_for
-        from imagesmith.services.lint import LintOptions, lint_paths
+        from imagesmith.services.lint import admin_policy, lint_paths
 
         manifest = bundle.manifest
         report = ReviewReport(
@@ -119,9 +119,7 @@ def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None
         )
         context = bundle.context_dir
         dockerfile = context / "Dockerfile"
-        # The admin's rules: no pragmas, and no imagesmith.toml from the bundle or above it.
-        options = LintOptions(pragmas=False, use_config=False)
-        report.lint = lint_digest(lint_paths([context], profile, options), context)
+        report.lint = lint_digest(lint_paths([context], profile, admin_policy()), context)
         try:
             parsed = model_for(dockerfile.read_text(encoding="utf-8"), "Dockerfile", profile,
                                context_dir=context)
