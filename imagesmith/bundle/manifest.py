@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal, Optional
 
 from imagesmith.bundle.limits import shown
+from imagesmith.core.smoke_tests import smoke_tests_from
 from imagesmith.core.errors import BundleRejected
 from imagesmith.core.typed_load import LoadError, convert
 
@@ -66,6 +67,7 @@ FIELD_TYPES: dict[str, Any] = {
     "installs": dict[str, list[dict[str, Any]]],
     "left_out": list[str],
     "ignored": list[str],
+    "smoke_tests": list[dict[str, Any]],  # the request's [[tests]], checked as SmokeTest below
 }
 LINT_TYPES: dict[str, Any] = {"counts": dict[str, int], "findings": list[dict[str, Any]]}
 
@@ -113,6 +115,8 @@ def _check_fields(data: dict[str, Any], where: str) -> None:
                 for sub, sub_tp in LINT_TYPES.items():
                     if sub in data[key]:
                         convert(sub_tp, data[key][sub], f"lint.{sub}")
+            if key == "smoke_tests":
+                smoke_tests_from(data[key], "smoke_tests")
         except LoadError as exc:
             raise BundleRejected(f"{MANIFEST_NAME} field {exc.path}: {_short(exc.message)}",
                                  where=where) from None

@@ -82,6 +82,27 @@ class _LintJob:
             self.digest()
 
 
+def _smoke_tests(folder: Path) -> list[Any]:
+    """The folder's own [[tests]] (its imagesmith.toml, not one above it): they travel in the
+    manifest, so review lists them and `verify --tests BUNDLE` runs them."""
+    from imagesmith.core.config import read_config_file
+    from imagesmith.core.smoke_tests import smoke_tests_from
+    from imagesmith.core.typed_load import LoadError
+
+    for name in ("imagesmith.toml", ".imagesmith.toml"):
+        path = folder / name
+        if path.is_file():
+            found = read_config_file(path)
+            items = (found.data if found else {}).get("tests", [])
+            if not isinstance(items, list):
+                raise UserInputError("`tests` must be an array of tables ([[tests]])", where=path)
+            try:
+                return list(smoke_tests_from(items))
+            except LoadError as exc:
+                raise UserInputError(exc.message, where=f"{path}: {exc.path}") from None
+    return []
+
+
 def package_folder(folder: Path, profile: Profile, *, out: Path | None = None,
                    meta_file: Path | None = None, force: bool = False, ask: Ask | None = None,
                    level: int | None = None, progress: ProgressSink | None = None
@@ -121,6 +142,7 @@ def package_folder(folder: Path, profile: Profile, *, out: Path | None = None,
         "installs": installs,
         "left_out": collected.left_out,
         "ignored": collected.ignored,
+        "smoke_tests": [t.to_dict() for t in _smoke_tests(folder)],
     }
 
     def tail() -> tuple[str, dict[str, Any]]:

@@ -39,6 +39,7 @@ class ReviewReport:
     changes: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     request_text: str = ""
+    smoke_tests: list[dict[str, Any]] = field(default_factory=list)  # the request's [[tests]]
 
     @property
     def verdict(self) -> Verdict:
@@ -60,6 +61,7 @@ class ReviewReport:
             "claimed": self.claimed, "base_image": self.base_image,
             "env_changes": self.env_changes, "lint": self.lint, "compat": self.compat,
             "installs": self.installs, "request_text": self.request_text,
+            "smoke_tests": self.smoke_tests,
         }
 
 
@@ -116,6 +118,7 @@ def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None
             files=[f for f in manifest["files"] if f.get("type", "file") == "file"],
             claimed={k: manifest.get(k) for k in ("tool", "profile", "forced", "lint")},
             request_text=bundle.request_text,
+            smoke_tests=list(manifest.get("smoke_tests") or []),
         )
         context = bundle.context_dir
         dockerfile = context / "Dockerfile"
@@ -167,6 +170,12 @@ def render_text(data: dict[str, Any]) -> str:
         lines += [f"  {g['name']} ({g.get('gpu', '')}): {g['verdict']}"
                   + (f" - {'; '.join(g['reasons'])}" if g.get("reasons") else "")
                   for g in data["compat"].get("groups", [])]
+    tests = data.get("smoke_tests") or []
+    lines.append(f"smoke tests carried ({len(tests)}; `imagesmith verify IMAGE --tests BUNDLE` runs them):"
+                 if tests else "smoke tests: none carried (the request has no [[tests]])")
+    lines += [f"  {t['name']}: `{t['run']}` -> exit {t.get('expect_exit', 0)}"
+              + (f", stdout contains {t['expect_stdout']!r}" if t.get("expect_stdout") else "")
+              for t in tests]
     findings = data["lint"]["findings"]
     if findings:
         lines.append(f"lint (pragmas disabled): {len(findings)} finding(s)")

@@ -20,6 +20,7 @@ from imagesmith.verify.model import Check, VerifyReport
 
 if TYPE_CHECKING:
     from imagesmith.core.profile import Profile
+    from imagesmith.core.smoke_tests import SmokeTest
     from imagesmith.engine import Engine
 
 
@@ -30,16 +31,34 @@ def _timed(fn: Callable[[], Check]) -> Check:
     return check
 
 
+def is_bundle_path(path: Path) -> bool:
+    return path.is_file() and path.name.endswith((".tar.gz", ".tgz"))
+
+
+def _tests(source: Path) -> list[SmokeTest]:
+    """The smoke tests of a build folder / toml file, or those a request bundle carries
+    (checked like review checks the bundle)."""
+    from imagesmith.verify.smoke import load_tests
+
+    if is_bundle_path(source):
+        from imagesmith.bundle.reader import check_bundle
+        from imagesmith.core.smoke_tests import smoke_tests_from
+
+        manifest = check_bundle(source).manifest
+        return smoke_tests_from(manifest.get("smoke_tests") or [], "smoke_tests")
+    return load_tests(source)
+
+
 def verify_image(engine: Engine, ref: str, profile: Profile, *, tests_from: Path | None = None,
                  against: str | None = None, probe_timeout: float = 120.0) -> VerifyReport:
     from imagesmith.verify.compat import check_compat
     from imagesmith.verify.imports import check_imports
     from imagesmith.verify.probe import Prober
     from imagesmith.verify.runtime import check_runtime
-    from imagesmith.verify.smoke import load_tests, run_smoke
+    from imagesmith.verify.smoke import run_smoke
     from imagesmith.verify.versions import check_versions
 
-    tests = load_tests(tests_from) if tests_from is not None else []  # bad config: fail early
+    tests = _tests(tests_from) if tests_from is not None else []  # bad config: fail early
     info = engine.inspect_image(ref)
     env = engine.image_env(ref)
     uid = profile.jobs.job_uid

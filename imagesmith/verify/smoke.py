@@ -12,27 +12,21 @@ imagesmith.toml, run as the job uid:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from imagesmith.core.errors import ConfigError
-from imagesmith.core.typed_load import LoadError, from_mapping
+from imagesmith.core.smoke_tests import SmokeTest, smoke_tests_from
+from imagesmith.core.typed_load import LoadError
 from imagesmith.verify.model import Check
 from imagesmith.verify.probe import Prober
 
-
-@dataclass
-class SmokeTest:
-    name: str
-    run: str
-    expect_exit: int = 0
-    expect_stdout: str | None = None
-    timeout: float = 60.0
+__all__ = ["SmokeTest", "load_tests", "run_smoke"]
 
 
 def load_tests(source: Path) -> list[SmokeTest]:
     """[[tests]] of a config file, or of the project config found from a build folder upward
-    (imagesmith.toml, .imagesmith.toml, [tool.imagesmith] in pyproject.toml)."""
+    (imagesmith.toml, .imagesmith.toml, [tool.imagesmith] in pyproject.toml). A bundle's
+    tests are read by services.verify (bundle is not a layer verify may import)."""
     from imagesmith.core.config import find_project_config, read_config_file
 
     found = read_config_file(source) if source.is_file() else find_project_config(source)
@@ -44,7 +38,7 @@ def load_tests(source: Path) -> list[SmokeTest]:
     if not isinstance(items, list):
         raise ConfigError("`tests` must be an array of tables ([[tests]])", where=path)
     try:
-        return [from_mapping(SmokeTest, item, f"tests[{i}]") for i, item in enumerate(items)]
+        return smoke_tests_from(items)
     except LoadError as exc:
         raise ConfigError(exc.message, where=f"{path}: {exc.path}") from None
 
