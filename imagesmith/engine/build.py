@@ -25,6 +25,7 @@ class BuildOps(EngineSession):
         labels: dict[str, str] | None = None,
         nocache: bool = False,
         pull: bool = False,
+        target: str | None = None,
     ) -> Iterator[BuildEvent]:
         """Stream a build. A step that fails is an "error" event (the build ran and failed); a
         request the builder refuses (unparsable Dockerfile, bad tag) raises EngineRefused.
@@ -42,6 +43,7 @@ class BuildOps(EngineSession):
                 labels=labels or {},
                 nocache=nocache,
                 pull=pull,
+                target=target,
                 decode=True,
             )
             try:

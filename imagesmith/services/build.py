@@ -86,6 +86,8 @@ class BuildResult:
     lint: dict[str, Any] | None = None
     lint_findings: list[dict[str, Any]] = field(default_factory=list)
     failure: FailedStep | None = None
+    cached_steps: list[int] = field(default_factory=list)  # steps the builder took from cache
+    from_steps: int = 0  # FROM steps (never cached: they name an image)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +99,16 @@ class BuildResult:
         out["log_path"] = str(self.log_path)
         out["ok"] = self.ok
         return out
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What docker users reach for: `--no-cache`, `--pull`, `-f`, `--target`."""
+
+    no_cache: bool = False
+    pull: bool = False
+    dockerfile: str | None = None  # relative to the folder; default the profile's name
+    target: str | None = None  # the stage to build (`AS name`)
 
 
 class BuildFailed(CheckFailed):
@@ -157,8 +169,10 @@ def build_folder(
     push: bool = False,
     progress: ProgressSink | None = None,
     engine: Engine | None = None,
+    options: BuildOptions | None = None,
 ) -> BuildResult:
     """Build `context` (a build folder or a request bundle). Raises BuildFailed (exit 1)."""
+    options = options or BuildOptions()
     progress = progress or NullProgress()
     source = Path(context)
     if not source.exists():
@@ -174,7 +188,10 @@ def build_folder(
             folder = stack.enter_context(extracted_bundle(source)).context_dir
         elif not source.is_dir():
             raise UserInputError("not a build folder or a request bundle (.tar.gz)", where=source)
-        dockerfile = folder / profile.build.dockerfile_name
+        dockerfile = folder / (options.dockerfile or profile.build.dockerfile_name)
+        if not dockerfile.resolve().is_relative_to(folder.resolve()):
+            raise UserInputError("the Dockerfile must be inside the build folder", where=dockerfile,
+                                 hint="give -f a file name relative to the folder")
         if not dockerfile.is_file():
             raise UserInputError(f"no file named {profile.build.dockerfile_name} in the build folder",
                                  where=folder, hint="the cluster needs exactly this name")
@@ -200,7 +217,7 @@ def build_folder(
 
             engine = stack.enter_context(Engine.connect())
         _run_build(engine, folder, dockerfile, result, profile, network, build_args or {},
-                   progress, report)
+                   progress, report, options)
         if push:
             _push(engine, result, profile, progress)
         return result
@@ -216,7 +233,7 @@ def _lint(folder: Path, profile: Profile, *, admin: bool) -> LintReport:
 
 def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResult,
                profile: Profile, network: str | None, build_args: dict[str, str],
-               progress: ProgressSink, report: LintReport | None) -> None:
+               progress: ProgressSink, report: LintReport | None, options: BuildOptions) -> None:
     from imagesmith import __version__
     from imagesmith.model import model_for
 
@@ -235,7 +252,9 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
     since = time.time()
     events = None
     try:
-        events = engine.build(folder, tag=result.tag, dockerfile=profile.build.dockerfile_name,
+        events = engine.build(folder, tag=result.tag,
+                              dockerfile=dockerfile.relative_to(folder).as_posix(),
+                              nocache=options.no_cache, pull=options.pull, target=options.target,
                               network_mode="host" if network == "host" else None,
                               buildargs=build_args, labels={BUILD_LABEL: f"imagesmith {__version__}"})
         for event in events:
@@ -245,10 +264,13 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
                 lines.new_step()
                 log.write(event.text + "\n")
                 text = event.text.split(" : ", 1)[-1]
+                result.from_steps += text.upper().startswith("FROM ")
                 progress.step(event.step or 0, event.total or 0, text,
                               current.line if current else None)
             elif event.kind == "log":
                 text = _ANSI.sub("", event.text)
+                if step_no is not None and "---> Using cache" in text:
+                    result.cached_steps.append(step_no)
                 log.write(text)
                 shown = lines.feed(text)
                 if shown:

@@ -33,6 +33,12 @@ def build(
     push: bool = typer.Option(False, "--push", help="Push the image to the profile's registry afterwards."),
     build_arg: List[str] = typer.Option([], "--build-arg", help="KEY=VALUE, repeatable."),
     fmt: str = typer.Option("text", "--format", help="text or json (JSON lines of progress events, then a result)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Build every step anew (no cached layers)."),
+    pull: bool = typer.Option(False, "--pull", help="Pull a newer version of each base image first."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="The Dockerfile inside the folder "
+                                       "(the cluster's admins build the one named Dockerfile)."),
+    target: Optional[str] = typer.Option(None, "--target", help="Build only up to this stage (AS name)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; print only the image id."),
     profile: Optional[str] = PROFILE_OPTION,
 ) -> int:
     """Lint and build an image request locally, the way the admins will.
@@ -44,7 +50,7 @@ def build(
     from imagesmith.core.errors import UsageError
     from imagesmith.core.profile import select_profile
     from imagesmith.progress import make_progress
-    from imagesmith.services.build import BuildFailed, build_folder
+    from imagesmith.services.build import BuildFailed, BuildOptions, build_folder
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown --format {fmt!r}", hint="use text or json")
@@ -52,10 +58,11 @@ def build(
         raise UsageError(f"unknown --network {network!r}", hint="use host or default")
     args = parse_build_args(build_arg)
     prof = select_profile(profile, source)
-    progress = make_progress(fmt)
+    progress = make_progress(fmt, quiet=quiet)
+    options = BuildOptions(no_cache=no_cache, pull=pull, dockerfile=file, target=target)
     try:
         result = build_folder(source, tag=tag, profile=prof, network=network, build_args=args,
-                              lint=not no_lint, push=push, progress=progress)
+                              lint=not no_lint, push=push, progress=progress, options=options)
     except BuildFailed as exc:
         res = exc.result
         progress.finish(False, res.to_dict())
@@ -67,9 +74,17 @@ def build(
                 sys.stderr.write(f"full log: {res.log_path}\n")
         return 1
     progress.finish(True, result.to_dict())
-    if fmt == "text":
+    if fmt == "text" and quiet:
+        sys.stdout.write(f"{result.image_id}\n")
+    elif fmt == "text":
+        cached = len(set(result.cached_steps))
+        note = ""
+        if cached:
+            cacheable = result.steps - result.from_steps
+            note = (", every step from cache: nothing was rebuilt" if cached >= cacheable
+                    else f", {cached} of {cacheable} steps from cache")
         sys.stdout.write(f"built {result.tag} ({(result.image_id or '')[:19]}) in "
-                         f"{result.duration:.1f}s; log: {result.log_path}\n")
+                         f"{result.duration:.1f}s{note}; log: {result.log_path}\n")
         if result.pushed:
             sys.stdout.write(f"pushed {result.pushed} ({result.digest})\n")
     return 0
