@@ -32,7 +32,7 @@ from imagesmith.record.commands import (
 )
 from imagesmith.record.journal import Command, Journal
 from imagesmith.record.noise import is_noise
-from imagesmith.record.secrets import secret_env_reason, secret_reason
+from imagesmith.record.secrets import SECRET_VALUE, secret_env_reason, secret_reason
 from imagesmith.record.snapshots import PackageSnapshot, changed_packages, normalize_pip_name
 
 # Kernel file times can lag the shell's clock by a tick; widen each command's run by this.
@@ -142,13 +142,16 @@ def build_plan(
         warnings.append(f"{journal.skipped_lines} unreadable journal line(s) skipped (a killed shell?)")
     steps: list[Step] = []
     secrets: list[dict[str, str]] = []
+    secret_paths: set[str] = set()
+    if not include_secrets:
+        kept = _leave_out_secret_commands(kept, dropped, secrets, secret_paths)
     steps += _env_steps(commands, journal.base_env, kept, include_secrets, secrets, warnings)
     steps += _run_steps(kept, base, start, end, changes or [], warnings)
     files: dict[str, Fetched] = {}
     copied: list[str] = []
     if timed or blind:
-        steps += _unexplained_steps(kept, changes or [], fetch, include_secrets,
-                                    files, copied, secrets, warnings)
+        steps += _unexplained_steps(kept, [c for c in changes or [] if c.path not in secret_paths],
+                                    fetch, include_secrets, files, copied, secrets, warnings)
     for cmd, path in edits:
         rel = f"{FILES_DIR}{path}"
         steps.append(Step(cmd.t_end_us, "copy", f"COPY {_json_or_plain(rel)} {_json_or_plain(path)}",
@@ -389,6 +392,33 @@ def _run_steps(kept: list[_Kept], base: BaseInfo, start: PackageSnapshot | None,
     if cwd != (base.workdir or "/"):
         steps.append(Step(LAST, "run", f"WORKDIR {base.workdir or '/'}", "the base image's own"))
     return steps
+
+
+def _leave_out_secret_commands(kept: list[_Kept], dropped: list[dict[str, object]],
+                               secrets: list[dict[str, str]], secret_paths: set[str]) -> list[_Kept]:
+    """Commands whose text holds a credential (`echo "machine x password y" > ~/.netrc`, a
+    token on the command line) or that made a credential file (ssh-keygen, a written .netrc):
+    left out, so the Dockerfile never carries the secret; listed with how to supply it."""
+    out = []
+    for item in kept:
+        cmd = item.command
+        made = sorted(p for p in item.touched | written_paths(cmd.cmd, cmd.cwd_before)
+                      if secret_reason(p))
+        in_text = SECRET_VALUE.search(cmd.cmd)
+        if not made and not in_text:
+            out.append(item)
+            continue
+        what = (f"makes {made[0]} ({secret_reason(made[0])})" if made
+                else "holds a token, key or password on its command line")
+        dropped.append({"n": cmd.n, "cmd": cmd.cmd, "reason": f"left out: it {what}"})
+        target = made[0] if made else None
+        supply = (f"at run time, mount it: docker run -v <file>:{target}:ro (or a build secret: "
+                  f"RUN --mount=type=secret,id=cred,target={target} ... with BuildKit)"
+                  if target else "at run time: docker run -e NAME=... (or the job's environment)")
+        secrets.append({"path": target or f"command #{cmd.n}", "reason": what, "source": f"#{cmd.n}",
+                        "supply": supply})
+        secret_paths.update(made)
+    return out
 
 
 def _journal_only_edits(commands: list[Command]) -> list[tuple[Command, str]]:

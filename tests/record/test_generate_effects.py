@@ -3,7 +3,7 @@ and uninstalls, unset variables, credentials in the environment (hand-made sessi
 
 from __future__ import annotations
 
-from imagesmith.record.generate import BaseInfo
+from imagesmith.record.generate import BaseInfo, Fetched
 from imagesmith.record.snapshots import PackageSnapshot
 from tests.record.test_generate import _cmd, _during, _plan, _runs
 
@@ -181,3 +181,25 @@ def test_cluster_mode_names_editor_edits_with_the_cp_to_make() -> None:
     assert reasons["python3 train.py --epochs 3"].startswith("runs train.py: without file changes")
     assert reasons["ls > /dev/null"] == "looks read-only"
     assert "RUN python3 setup.py install" in _runs(plan.dockerfile)
+
+
+def test_commands_that_make_or_hold_credentials_are_left_out() -> None:
+    token = "ghp_" + "A1b2C3d4" * 5
+    cmds = [_cmd(1, "echo 'machine pypi.example login bob password s3cret' > /root/.netrc"),
+            _cmd(2, f"git clone https://{token}@github.com/me/repo /opt/repo"),
+            _cmd(3, "ssh-keygen -q -N '' -f /root/.ssh/id_ed25519"),
+            _cmd(4, "touch /opt/fine")]
+    changes = [_during(1, "/root/.netrc"), _during(2, "/opt/repo/README"),
+               _during(3, "/root/.ssh/id_ed25519"), _during(3, "/root/.ssh/id_ed25519.pub"),
+               _during(4, "/opt/fine")]
+    fetched = {"/root/.netrc": Fetched("f", b"machine x password s3cret\n")}
+    plan = _plan(cmds, changes, fetch=lambda p: fetched.get(p))
+    assert _runs(plan.dockerfile) == ["RUN touch /opt/fine"]
+    assert "s3cret" not in plan.dockerfile and token not in plan.dockerfile and "netrc" not in plan.dockerfile
+    left = {s["source"]: s for s in plan.secrets_left_out}
+    assert set(left) == {"#1", "#2", "#3"}
+    assert left["#1"]["path"] == "/root/.netrc" and "docker run -v <file>:/root/.netrc:ro" in left["#1"]["supply"]
+    assert left["#2"]["reason"] == "holds a token, key or password on its command line"
+    reasons = {d["n"]: d["reason"] for d in plan.dropped}
+    assert reasons[3].startswith("left out: it makes /root/.ssh/id_ed25519")
+    assert plan.files == {}
