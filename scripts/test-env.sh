@@ -186,6 +186,21 @@ build_bullseye_py27() {
     -c 'ENV LANG=C.UTF-8' "$tarball" "$ref" >/dev/null
 }
 
+# The real SARIF client: Microsoft's sarif-multitool (validate, with the SARIF and GitHub rule
+# kinds) and the official SARIF 2.1.0 schema it ships, from the npm registry, cached.
+SARIF_TOOL_DIR=/var/cache/imagesmith/sarif-multitool
+install_sarif_multitool() {
+  local bin="$SARIF_TOOL_DIR/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  if [ -x "$bin" ] && [ -f "${bin%/*}/sarif-2.1.0.json" ]; then return 0; fi
+  command -v npm >/dev/null || die "npm is missing: it installs @microsoft/sarif-multitool"
+  say "installing @microsoft/sarif-multitool 5.7.0 from npm"
+  mkdir -p "$SARIF_TOOL_DIR"
+  (cd "$SARIF_TOOL_DIR" && npm install --no-audit --no-fund --loglevel=error \
+      @microsoft/sarif-multitool@5.7.0 >"$log_dir/npm.log" 2>&1) \
+    || { tail -20 "$log_dir/npm.log" >&2; die "npm install @microsoft/sarif-multitool failed"; }
+  chmod u+x "$bin"  # its postinstall script does this; npm may not run install scripts
+}
+
 build_cluster_images() {
   "$python" "$here/cluster_images.py" --base imagesmith/debian:bookworm \
     --base-py27 imagesmith/debian:bullseye-py27
@@ -202,6 +217,7 @@ main() {
   build_debian
   build_bullseye_py27
   build_cluster_images
+  install_sarif_multitool
   say "ready: engine $(docker version -f '{{.Server.Version}}'), registry bit:5000, images:"
   docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(imagesmith/|bit:5000/)' | sort | sed 's/^/  /' || true
 }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from imagesmith.core.findings import Severity
 
@@ -21,26 +20,43 @@ _LEVELS = {
 }
 
 
-def _rule_descriptor(code: str, name: str, help_text: str, uri: str, level: str) -> dict[str, Any]:
+def _rule_descriptor(code: str, name: str, short: str, full: str, help_text: str, uri: str,
+                     level: str) -> dict[str, Any]:
     return {
         "id": code,
         "name": name,
-        "shortDescription": {"text": name},
-        "help": {"text": help_text or name},
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text or full},
         "helpUri": uri,
         "defaultConfiguration": {"level": level},
     }
 
 
-def _uri(path: str) -> str:
+SRCROOT = "%SRCROOT%"
+
+
+def _location(path: str, root: Path) -> dict[str, Any]:
+    """An artifactLocation: relative to %SRCROOT% (the current folder) for files below it, an
+    absolute file: URI for others, "stdin" for standard input (SARIF1004: never a leading /)."""
     from urllib.parse import quote
 
-    return quote(path[2:] if path.startswith("./") else path)
+    if path in ("-", "<stdin>", "stdin"):
+        return {"uri": "stdin"}
+    target = Path(path)
+    absolute = (target if target.is_absolute() else root / target).resolve()
+    try:
+        rel = absolute.relative_to(root)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(rel.as_posix()), "uriBaseId": SRCROOT}
 
 
-def render_sarif(report: LintReport) -> dict[str, Any]:
+def render_sarif(report: LintReport, root: Path | None = None) -> dict[str, Any]:
     from imagesmith import __version__
     from imagesmith.rules.registry import all_rules
+
+    root = (root or Path.cwd()).resolve()
 
     known = {r.code: r for r in all_rules()}
     rules: dict[str, dict[str, Any]] = {}
@@ -50,17 +66,21 @@ def render_sarif(report: LintReport) -> dict[str, Any]:
             rule = known.get(f.code)
             if rule is not None:
                 rules[f.code] = _rule_descriptor(
-                    rule.code,
-                    rule.name,
-                    f"{rule.doc.what}\n\nWhy: {rule.doc.why}",
-                    f"{DOCS_BASE}{rule.code}.md",
-                    _LEVELS[rule.severity],
+                    rule.code, rule.name, rule.doc.what.split(". ")[0].rstrip(".") + ".",
+                    rule.doc.what, f"{rule.doc.what}\n\nWhy: {rule.doc.why}",
+                    f"{DOCS_BASE}{rule.code}.md", _LEVELS[rule.severity],
                 )
-            else:  # hadolint / ShellCheck codes
+            else:  # hadolint / ShellCheck codes: their message is the rule's text
+                tool = "ShellCheck" if f.code.startswith("SC") else "hadolint"
                 rules[f.code] = _rule_descriptor(
-                    f.code, f.name, f.message, f.help, _LEVELS[f.severity]
+                    f.code, f"{tool}-{f.code}", f.message, f"{tool} rule {f.code}: {f.message}",
+                    f.message, f.help if f.help.startswith("http") else
+                    f"https://github.com/hadolint/hadolint/wiki/{f.code}", _LEVELS[f.severity],
                 )
         region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
+        end_column = f.data.get("end_column") if isinstance(f.data, dict) else None
+        if isinstance(end_column, int) and end_column > f.column:
+            region["endColumn"] = end_column
         if f.end_line is not None and f.end_line >= f.line:
             region["endLine"] = f.end_line
         results.append(
@@ -75,7 +95,7 @@ def render_sarif(report: LintReport) -> dict[str, Any]:
                 "locations": [
                     {
                         "physicalLocation": {
-                            "artifactLocation": {"uri": _uri(f.path)},
+                            "artifactLocation": _location(f.path, root),
                             "region": region,
                         }
                     }
@@ -90,11 +110,16 @@ def render_sarif(report: LintReport) -> dict[str, Any]:
                 "tool": {
                     "driver": {
                         "name": "imagesmith",
+                        "fullName": f"imagesmith {__version__} (Dockerfile and job-script lint "
+                                    "for the cluster)",
                         "version": __version__,
+                        "semanticVersion": __version__,
                         "informationUri": "https://github.com/imagesmith/imagesmith",
                         "rules": list(rules.values()),
                     }
                 },
+                "automationDetails": {"id": "imagesmith/lint/"},
+                "originalUriBaseIds": {SRCROOT: {"uri": root.as_uri() + "/"}},
                 "results": results,
             }
         ],
