@@ -204,5 +204,8 @@ def make_progress(fmt: str = "text", *, stream: TextIO | None = None,
         return JsonProgress(stream)
     if quiet:
         return NullProgress()
+    import os
+
     out = stream or sys.stderr
-    return TerminalProgress(out) if out.isatty() else PlainProgress(out)
+    live = out.isatty() and os.environ.get("TERM") != "dumb"  # a dumb terminal moves no cursor
+    return TerminalProgress(out) if live else PlainProgress(out)

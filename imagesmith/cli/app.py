@@ -22,10 +22,24 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        import platform
+
+        from imagesmith import __version__
+
+        typer.echo(f"imagesmith {__version__} (Python {platform.python_version()})")
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: bool = typer.Option(
         False, "--debug", help="Show tracebacks for errors (also IMAGESMITH_DEBUG=1).", is_eager=True
+    ),
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Print the version and exit.", is_eager=True,
+        callback=_version,
     ),
 ) -> None:
     """Global options; the real work is in the subcommands."""

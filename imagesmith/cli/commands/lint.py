@@ -53,8 +53,14 @@ def lint(
     fail_on: Optional[str] = typer.Option(
         None,
         "--fail-on",
-        help="Exit 1 on findings at or above: error, warning (default), info, style.",
+        help="Exit 1 on findings at or above: error, warning (default), info, style; "
+        "none: never (exit 0 whatever is found; 2 and 3 still mean bad input / a bug).",
     ),
+    no_fail: bool = typer.Option(False, "--no-fail", help="The same as --fail-on none."),
+    color: str = typer.Option(
+        "auto", "--color", help="auto (a terminal, unless NO_COLOR or TERM=dumb; FORCE_COLOR "
+        "forces it), always or never."),
+    no_color: bool = typer.Option(False, "--no-color", help="The same as --color never."),
     no_pragmas: bool = typer.Option(
         False, "--no-pragmas", help="Ignore `# imagesmith: ignore=` comments."
     ),
@@ -81,6 +87,8 @@ def lint(
     from imagesmith.services.lint import LintOptions, lint_paths, lint_text
 
     targets = _pairs(ctx.meta.get(_RAW_ARGS, []), formats, outputs)
+    colour_mode = "never" if no_color else _choice(color, ("auto", "always", "never"), "--color")
+    never_fail = no_fail or (fail_on or "").lower() == "none"
     _check_known_codes(_codes(select), "--select")
     _check_known_codes(_codes(ignore), "--ignore")
     try:
@@ -88,7 +96,7 @@ def lint(
             select=_codes(select),
             ignore=_codes(ignore),
             severity={k: Severity.parse(v) for k, v in _assignments(severity).items()},
-            fail_on=Severity.parse(fail_on) if fail_on else None,
+            fail_on=Severity.parse(fail_on) if fail_on and fail_on.lower() != "none" else None,
             pragmas=not no_pragmas,
             hadolint=_choice(hadolint, ("auto", "on", "off"), "--hadolint"),
             context=not no_context,
@@ -122,7 +130,9 @@ def lint(
     else:
         report = lint_paths(files, prof, options)
     for fmt, dest in targets:
-        _emit(report, fmt, dest, texts)
+        _emit(report, fmt, dest, texts, colour_mode)
+    if never_fail:
+        return 3 if report.crashed else 0
     return report.exit_code()
 
 
@@ -218,14 +228,15 @@ def _pairs(
     return [(fmt, dest) for fmt, dest in pairs]
 
 
-def _emit(report: "LintReport", fmt: str, dest: Path | None, texts: dict[str, str]) -> None:  # noqa: F821
+def _emit(report: "LintReport", fmt: str, dest: Path | None, texts: dict[str, str],  # noqa: F821
+          colour_mode: str = "auto") -> None:
     import json
     import sys
 
     if fmt == "text":
         from imagesmith.lint.formats.text import render_text
 
-        colour = dest is None and sys.stdout.isatty() and not _no_colour()
+        colour = _colour(colour_mode, dest is None and sys.stdout.isatty())
         body = render_text(report, colour=colour, texts=texts)
     elif fmt == "json":
         body = json.dumps(report.to_json(), indent=2) + "\n"
@@ -250,9 +261,17 @@ def _emit(report: "LintReport", fmt: str, dest: Path | None, texts: dict[str, st
         write_text_atomic(dest, body, make_parents=False)
 
 
-def _no_colour() -> bool:
+def _colour(mode: str, terminal: bool) -> bool:
+    """--color, then the conventions: NO_COLOR (no-color.org) and TERM=dumb switch colour off,
+    FORCE_COLOR (force-color.org) on, else a terminal gets colour."""
     import os
 
-    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    if mode != "auto":
+        return mode == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return terminal
 
 

@@ -1,0 +1,61 @@
+"""Command-line conventions users bring from other tools: --version, --fail-on none/--no-fail,
+--color/--no-color, NO_COLOR, FORCE_COLOR, TERM=dumb."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+import imagesmith
+from tests.conftest import run_cli
+
+FAILING = "FROM bit:5000/deepo_9\nRUN apt-get install curl\n"
+ESC = "\x1b["
+
+
+def _dockerfile(tmp_path: Path) -> Path:
+    path = tmp_path / "Dockerfile"
+    path.write_text(FAILING)
+    return path
+
+
+def test_version() -> None:
+    for flag in ("--version", "-V"):
+        res = run_cli(flag)
+        assert res.exit_code == 0 and res.stdout.startswith(f"imagesmith {imagesmith.__version__} ")
+
+
+def test_fail_on_none_and_no_fail(tmp_path: Path) -> None:
+    path = str(_dockerfile(tmp_path))
+    assert run_cli("lint", path).exit_code == 1
+    for extra in (["--fail-on", "none"], ["--no-fail"]):
+        res = run_cli("lint", *extra, path)
+        assert res.exit_code == 0 and "IS601" in res.stdout
+    assert run_cli("lint", "--fail-on", "nonsense", path).exit_code == 2
+
+
+def test_colour_is_asked_for_or_off(tmp_path: Path) -> None:
+    path = str(_dockerfile(tmp_path))
+    assert ESC not in run_cli("lint", path).stdout  # a pipe: no colour
+    assert ESC in run_cli("lint", "--color", "always", path).stdout
+    assert ESC in run_cli("lint", path, env={"FORCE_COLOR": "1"}).stdout
+    assert ESC not in run_cli("lint", "--no-color", path, env={"FORCE_COLOR": "1"}).stdout
+    assert ESC not in run_cli("lint", path, env={"FORCE_COLOR": "1", "NO_COLOR": "1"}).stdout
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    child = pexpect.spawn(sys.executable, ["-m", "imagesmith", *args], encoding="utf-8",
+                          env={**os.environ, **env}, timeout=60, dimensions=(40, 200))
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.before
+
+
+def test_a_terminal_gets_colour_unless_no_color_or_dumb(tmp_path: Path) -> None:
+    path = str(_dockerfile(tmp_path))
+    assert ESC in _on_a_terminal(["lint", path], {"TERM": "xterm"})
+    assert ESC not in _on_a_terminal(["lint", path], {"TERM": "xterm", "NO_COLOR": "1"})
+    assert ESC not in _on_a_terminal(["lint", path], {"TERM": "dumb"})
