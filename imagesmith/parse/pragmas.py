@@ -76,6 +76,32 @@ def parse_pragma(line: int, text: str) -> Pragma | None:
     return None
 
 
+_LOOKS_LIKE = re.compile(r"^#\s*(?P<tool>imagesmith|hadolint)\b\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
+DIRECTIVES = ("ignore", "ignore-stage", "ignore-file")
+
+
+def malformed_pragma(text: str) -> str | None:
+    """Why a comment that addresses imagesmith or hadolint is no pragma they read (a typo such
+    as `ignroe=`, a missing `=`, a code list that is not codes), or None when it is one or is
+    not addressed to them at all."""
+    m = _LOOKS_LIKE.match(text.strip())
+    if m is None or parse_pragma(0, text.strip()) is not None:
+        return None
+    tool, rest = m.group("tool").lower(), m.group("rest")
+    if tool == "hadolint" and not rest.lower().startswith(("ignore", "global", "shell")):
+        return None  # prose about hadolint, not a pragma
+    word = re.split(r"[\s=]", rest, maxsplit=1)[0].lower()
+    if tool == "imagesmith" and word not in DIRECTIVES:
+        import difflib
+
+        close = difflib.get_close_matches(word, DIRECTIVES, n=1)
+        hint = f" (did you mean `{close[0]}=`?)" if close else ""
+        return f"`{word or rest}` is not a directive{hint}: imagesmith reads ignore=, ignore-stage=, ignore-file="
+    if tool == "hadolint" and word == "shell":
+        return None  # `# hadolint shell=bash`: hadolint's own setting, not a suppression
+    return "the codes must follow `=` as a comma-separated list (`ignore=IS105,DL3008 -- why`)"
+
+
 def find_pragmas(comments: Iterable[tuple[int, str]]) -> list[Pragma]:
     return [p for line, text in comments if (p := parse_pragma(line, text)) is not None]
 

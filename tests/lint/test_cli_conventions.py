@@ -59,3 +59,21 @@ def test_a_terminal_gets_colour_unless_no_color_or_dumb(tmp_path: Path) -> None:
     assert ESC in _on_a_terminal(["lint", path], {"TERM": "xterm"})
     assert ESC not in _on_a_terminal(["lint", path], {"TERM": "xterm", "NO_COLOR": "1"})
     assert ESC not in _on_a_terminal(["lint", path], {"TERM": "dumb"})
+
+
+def test_explain_reaches_hadolint_and_shellcheck_rules() -> None:
+    res = run_cli("explain", "DL3013")
+    assert res.exit_code == 0 and "https://github.com/hadolint/hadolint/wiki/DL3013" in res.stdout
+    res = run_cli("explain", "sc2086")
+    assert res.exit_code == 0 and "https://www.shellcheck.net/wiki/SC2086" in res.stdout
+    assert run_cli("explain", "IS999").exit_code == 2
+
+
+def test_a_misspelled_pragma_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM bit:5000/deepo_9\n# imagesmith: ignroe=IS504\nRUN true\n")
+    res = run_cli("lint", "--format", "json", str(path))
+    import json
+
+    found = {f["code"]: f for r in json.loads(res.stdout)["results"] for f in r["findings"]}
+    assert "did you mean `ignore=`?" in found["IS005"]["message"] and "IS504" in found
