@@ -4,6 +4,7 @@ imagesmith findings; ShellCheck (IS608) started early in the background."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -87,14 +88,19 @@ def run_hadolint(binary: str, files: dict[str, str]) -> HadolintResult:
             with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
                 fh.write(text)
             names[path] = label
+        config = {path: hadolint_config(label) for path, label in names.items()}
+        groups: dict[str | None, list[str]] = {}
+        for path in names:
+            groups.setdefault(config[path], []).append(path)
+        batches = [(cfg, group[i:i + HADOLINT_BATCH]) for cfg, group in groups.items()
+                   for i in range(0, len(group), HADOLINT_BATCH)]
         paths = list(names)
-        batches = [paths[i:i + HADOLINT_BATCH] for i in range(0, len(paths), HADOLINT_BATCH)]
         with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-            done = list(pool.map(lambda b: _hadolint_batch(binary, b, tmp), batches))
-            retry = [p for batch, (_, why) in zip(batches, done) if why for p in batch]
+            done = list(pool.map(lambda b: _hadolint_batch(binary, b[1], tmp, b[0]), batches))
+            retry = [p for (_, batch), (_, why) in zip(batches, done) if why for p in batch]
             if len(paths) > 1 and retry:
                 done = [d for d in done if not d[1]]
-                alone = list(pool.map(lambda p: _hadolint_batch(binary, [p], tmp), retry))
+                alone = list(pool.map(lambda p: _hadolint_batch(binary, [p], tmp, config[p]), retry))
                 for path, (_, why) in zip(retry, alone):
                     if why:
                         result.skipped[names[path]] = why
@@ -109,13 +115,32 @@ def run_hadolint(binary: str, files: dict[str, str]) -> HadolintResult:
     return result
 
 
-def _hadolint_batch(binary: str, paths: list[str], cwd: str) -> tuple[list[dict[str, Any]], str]:
+HADOLINT_CONFIGS = (".hadolint.yaml", ".hadolint.yml")
+
+
+def hadolint_config(label: str) -> str | None:
+    """The `.hadolint.yaml` a linted file's own hadolint run would use: the nearest one at or
+    above the file's folder (for stdin, the current folder). hadolint itself looks only in its
+    working directory, which here is a temp folder, so it is passed with --config."""
+    start = Path.cwd() if label in ("-", "<stdin>") else Path(label).resolve().parent
+    for folder in (start, *start.parents):
+        for name in HADOLINT_CONFIGS:
+            candidate = folder / name
+            if candidate.is_file():
+                return str(candidate)
+    return None
+
+
+def _hadolint_batch(binary: str, paths: list[str], cwd: str,
+                    config: str | None = None) -> tuple[list[dict[str, Any]], str]:
     """hadolint's JSON items for these files, and "" (or why there is no report)."""
     from imagesmith.analysis.external import TIME_LIMIT, failure_reason, limit_memory
 
+    extra = ["--config", config] if config else []
     try:
         proc = subprocess.run(
-            [binary, "--no-fail", "--no-color", "--disable-ignore-pragma", "-f", "json", *paths],
+            [binary, *extra, "--no-fail", "--no-color", "--disable-ignore-pragma", "-f", "json",
+             *paths],
             capture_output=True,
             text=True,
             errors="replace",

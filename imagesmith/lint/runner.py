@@ -19,6 +19,7 @@ from imagesmith.core.errors import DockerfileParseError, InternalError, UserInpu
 from imagesmith.core.findings import Finding, Severity
 from imagesmith.lint.discovery import is_job_script
 from imagesmith.lint.external import as_finding, hadolint_findings, prefetch_shellcheck
+from imagesmith.lint.twins import merge_twins
 from imagesmith.lint.model import DOCKERFILE, JOB_SCRIPT, FileResult
 from imagesmith.lint.settings import Settings, code_enabled, severity_override
 from imagesmith.lint.suppress import apply_pragmas
@@ -197,6 +198,17 @@ def check(
                 data=dict(hit.data),
             ))
     for ext in external:
+        if ext.code == "DL1000" and job.parsed is not None:
+            # BuildKit's parser read the file (heredocs, newer syntax); hadolint's did not: that
+            # is no error in the file, but hadolint's verdict on it is unknown
+            if code_enabled("IS004", eff):
+                findings.append(_special_finding(
+                    "IS004", f"hadolint could not read this file (DL1000 at line {ext.line}: "
+                    f"{' '.join(ext.message.split())[:120]}), which BuildKit's parser reads; its "
+                    "DL/SC findings for this file are unknown", job.label, ext.line,
+                    help="hadolint's parser predates this syntax; check those rules by hand",
+                    severity=Severity.INFO))
+            continue
         if code_enabled(ext.code, eff):
             findings.append(as_finding(ext, job.label, severity_override(ext.code, eff)))
     filtered = apply_pragmas(findings, job.parsed, job.kind, enabled=eff.pragmas)
@@ -204,7 +216,7 @@ def check(
     job.result = FileResult(
         job.label,
         job.kind,
-        sorted(filtered.kept, key=Finding.sort_key),
+        sorted(merge_twins(filtered.kept), key=Finding.sort_key),
         context,
         eff.fail_on,
         filtered.suppressed,
