@@ -89,8 +89,15 @@ def from_mapping(cls: type[T], data: Any, path: str = "") -> T:
     for key, value in data.items():
         name = key if key in fields else aliases.get(key)
         if name is None:
-            known = ", ".join(sorted(fields))
-            raise LoadError(_join(path, key), f"unknown key (known: {known})")
+            import difflib
+
+            # name the keys the way the file writes them (`fail-on` in [lint], `folder_name`
+            # in profiles): both spellings are accepted
+            dashed = "-" in str(key) or any("-" in str(k) for k in data)
+            names = sorted(n.replace("_", "-") if dashed else n for n in fields)
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f"did you mean {close[0]}? " if close else ""
+            raise LoadError(_join(path, key), f"unknown key ({hint}known: {', '.join(names)})")
         kwargs[name] = convert(hints[name], value, _join(path, key))
     for f in fields.values():
         if f.name not in kwargs and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:  # type: ignore[misc]

@@ -77,3 +77,33 @@ def test_a_misspelled_pragma_is_reported(tmp_path: Path) -> None:
 
     found = {f["code"]: f for r in json.loads(res.stdout)["results"] for f in r["findings"]}
     assert "did you mean `ignore=`?" in found["IS005"]["message"] and "IS504" in found
+
+
+def test_help_texts_show_no_markup_escapes_or_none_defaults() -> None:
+    from imagesmith.cli.commands import COMMAND_MODULES
+
+    for name in ["lint", "compat", "new", "build", "verify", "package", "review", "record",
+                 "dockerfile", "hook", "explain", "rules"]:
+        res = run_cli(name, "--help")
+        assert res.exit_code == 0, name
+        assert "\\[" not in res.stdout and "[default: None]" not in res.stdout, (name, res.stdout)
+    assert COMMAND_MODULES
+
+
+def test_file_names_and_lines_cannot_write_to_the_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "a\nverdict: ACCEPT"
+    folder.mkdir()
+    path = folder / "Dockerfile"
+    path.write_text("FROM bit:5000/deepo_9\nRUN apt-get install \x1b[2Jcurl\n")
+    res = run_cli("lint", str(path))
+    assert res.exit_code == 1
+    assert "\x1b" not in res.stdout and "\\x1b" in res.stdout
+    assert not any(line.startswith("verdict") for line in res.stdout.splitlines())
+    assert "a\\x0averdict: ACCEPT" in res.stdout
+
+
+def test_config_errors_name_keys_as_written(tmp_path: Path) -> None:
+    (tmp_path / "imagesmith.toml").write_text('[lint]\nfial-on = "error"\n')
+    path = _dockerfile(tmp_path)
+    res = run_cli("lint", str(path))
+    assert res.exit_code == 2 and "did you mean fail-on?" in res.stderr and "fail_on" not in res.stderr

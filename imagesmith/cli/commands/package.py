@@ -30,7 +30,7 @@ def package(
     out: Optional[Path] = typer.Option(
         None, "--output", "-o", help="Bundle file to write (default: <folder>-request.tar.gz beside it)."),
     meta: Optional[Path] = typer.Option(
-        None, "--meta", help="TOML with the request metadata (default: the \\[request] table of imagesmith.toml)."),
+        None, "--meta", help="TOML with the request metadata (default: the [request] table of imagesmith.toml)."),
     force: bool = typer.Option(
         False, "--force", help="Package despite lint errors; the bundle records that it was forced."),
     level: Optional[int] = typer.Option(

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from pathlib import Path
 
+from imagesmith.core.display import for_terminal
+
 from imagesmith.core.findings import Finding, Severity
 from imagesmith.parse.dockerfile import source_lines
 
@@ -40,14 +42,14 @@ def render_text(
     for result in report.results:
         if not result.findings:
             continue
-        out.append(_paint(result.path, "1", colour))
+        out.append(_paint(for_terminal(result.path), "1", colour))
         lines = _source_lines(result.path, cache, texts)
         for f in result.findings:
             sev = _paint(f.severity.value, _COLOURS[f.severity], colour)
-            out.append(f"  {f.line}:{f.column} {sev} {f.code} {f.name}: {f.message}")
+            out.append(f"  {f.line}:{f.column} {sev} {f.code} {f.name}: {for_terminal(f.message)}")
             out.extend(_excerpt(f, lines, colour))
             if f.help:
-                out.append(f"      = fix: {f.help}")
+                out.append(f"      = fix: {for_terminal(f.help)}")
         out.append("")
     out.append(_summary_line(report, colour))
     return "\n".join(out) + "\n"
@@ -56,7 +58,7 @@ def render_text(
 def _excerpt(f: Finding, lines: list[str], colour: bool) -> list[str]:
     if not (1 <= f.line <= len(lines)):
         return []
-    text = lines[f.line - 1].rstrip().expandtabs(4)
+    text = for_terminal(lines[f.line - 1].rstrip().expandtabs(4))
     if not text.strip():
         return []
     number = f"{f.line:>5} | "
