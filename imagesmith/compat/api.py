@@ -103,6 +103,18 @@ def compat_for_dockerfile(
     return compat_for_stack(stack, profile, str(path), groups)
 
 
+def compat_for_text(
+    text: str, label: str, profile: Profile, groups: Sequence[NodeGroup] | None = None
+) -> CompatReport:
+    """A Dockerfile given as text (`compat -` reads it from stdin): no build folder, so
+    nothing is read from a context."""
+    from imagesmith.compat.dockerstack import stack_from_parsed
+    from imagesmith.model import model_for
+
+    parsed = model_for(text, label, profile)
+    return compat_for_stack(stack_from_parsed(parsed, profile, None), profile, label, groups)
+
+
 def compat_for_image(
     engine: Engine, ref: str, profile: Profile, groups: Sequence[NodeGroup] | None = None
 ) -> CompatReport:

@@ -34,6 +34,13 @@ def compat_for_target(
     from imagesmith.core.profile import select_profile
     from imagesmith.recipe.gpus import resolve_groups
 
+    if target == "-":
+        import sys
+
+        from imagesmith.compat.api import compat_for_text
+
+        profile = select_profile(profile_ref, None)
+        return compat_for_text(sys.stdin.read(), "-", profile, resolve_groups(gpu, profile))
     path = Path(target).expanduser()
     profile = select_profile(
         profile_ref, path if path.is_dir() else path.parent if path.exists() else None

@@ -107,3 +107,13 @@ def test_config_errors_name_keys_as_written(tmp_path: Path) -> None:
     path = _dockerfile(tmp_path)
     res = run_cli("lint", str(path))
     assert res.exit_code == 2 and "did you mean fail-on?" in res.stderr and "fail_on" not in res.stderr
+
+
+def test_compat_reads_a_dockerfile_from_stdin() -> None:
+    res = run_cli("compat", "-", "--format", "json",
+                  input="FROM bit:5000/deepo_9\nRUN pip install tensorflow-gpu==1.12.0\n")
+    import json
+
+    assert res.exit_code == 1, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["target"] == "-" and {g["verdict"] for g in doc["groups"]} == {"fails"}
