@@ -80,6 +80,36 @@ class BuiltImage:
         return verify_image(self.engine, self.ref, self.profile, **kwargs)  # type: ignore[arg-type]
 
 
+def _build_folder(path: Path, caller: Path, rootdir: Path) -> Path:
+    """A relative folder is looked for beside the test file, then at the rootdir, then in the
+    current folder: a suite runs the same from `tests/` as from the project root."""
+    if path.is_absolute():
+        candidates = [path]
+    else:
+        candidates = list(dict.fromkeys([caller / path, rootdir / path, Path.cwd() / path]))
+    for candidate in candidates:
+        if candidate.is_dir():
+            return candidate.resolve()
+    pytest.fail(f"imagesmith_image({str(path)!r}): no such build folder; looked at "
+                + ", ".join(str(c) for c in candidates), pytrace=False)
+
+
+def _build_failure(folder: Path, exc: Exception) -> str:
+    result = getattr(exc, "result", None)
+    findings = getattr(result, "lint_findings", None) or []
+    what = (f"lint found {len(findings)} error(s)" if findings
+            else str(getattr(exc, "message", exc)))
+    lines = [f"imagesmith_image({str(folder)!r}): {what}"]
+    for f in findings:
+        lines.append(f"  {f['code']} {f['severity']} line {f['line']}: {f['message']}")
+    failure = getattr(result, "failure", None)
+    if failure is not None:
+        lines.append(f"  build log: {result.log_path}")  # type: ignore[union-attr]
+    if findings:
+        lines.append("  (fix them, or build anyway with imagesmith_image(..., lint=False))")
+    return "\n".join(lines)
+
+
 @pytest.fixture(scope="session")
 def imagesmith_profile(pytestconfig: pytest.Config) -> Profile:
     from imagesmith.core.profile import select_profile
@@ -101,19 +131,28 @@ def imagesmith_image(imagesmith_engine: Engine, imagesmith_profile: Profile,
     """`imagesmith_image(path, build_args=None, lint=True)`: build once per session, cached by
     folder and build args. Images are tagged `imagesmith-pytest/<folder>:<session>` and
     removed at the end of the session unless --imagesmith-keep-images."""
-    from imagesmith.services.build import build_folder, image_name
+    import sys
+
+    from imagesmith.services.build import BuildFailed, build_folder, image_name
 
     built: dict[tuple[Path, tuple[tuple[str, str], ...]], BuiltImage] = {}
 
     def factory(path: str | Path, *, build_args: dict[str, str] | None = None,
                 lint: bool = True, tag: str | None = None) -> BuiltImage:
-        folder = Path(path).resolve()
+        caller = Path(sys._getframe(1).f_code.co_filename).parent
+        folder = _build_folder(Path(path), caller, Path(pytestconfig.rootpath))
         key = (folder, tuple(sorted((build_args or {}).items())))
         if key not in built:
             name = image_name(folder, imagesmith_profile)
             ref = tag or f"imagesmith-pytest/{name}:{imagesmith_engine.session_id}-{len(built)}"
-            result = build_folder(folder, tag=ref, profile=imagesmith_profile, build_args=build_args,
-                                  lint=lint, engine=imagesmith_engine)
+            failure = None
+            try:
+                result = build_folder(folder, tag=ref, profile=imagesmith_profile,
+                                      build_args=build_args, lint=lint, engine=imagesmith_engine)
+            except BuildFailed as exc:
+                failure = _build_failure(folder, exc)
+            if failure is not None:  # outside the except: no chained traceback in the report
+                pytest.fail(failure, pytrace=False)
             built[key] = BuiltImage(ref, folder, result, imagesmith_engine, imagesmith_profile)
         return built[key]
 
