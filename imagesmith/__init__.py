@@ -1,3 +1,3 @@
 """imagesmith: correct, reviewable, buildable image requests for a shared GPU cluster."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
