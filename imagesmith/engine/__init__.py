@@ -22,6 +22,7 @@ from typing import Iterator
 from imagesmith.core.errors import CheckFailed, EngineUnavailable
 from imagesmith.engine.build import BuildOps
 from imagesmith.engine.containers import ContainerOps
+from imagesmith.engine.buildkit import BuildKitOps
 from imagesmith.engine.events import BuildEvent, PushEvent, RunResult
 from imagesmith.engine.registry import RegistryOps
 from imagesmith.engine.session import (
@@ -33,7 +34,7 @@ from imagesmith.engine.session import (
 from imagesmith.engine.terminal import TerminalOps
 
 
-class Engine(RegistryOps, ContainerOps, BuildOps, TerminalOps):
+class Engine(RegistryOps, ContainerOps, BuildOps, BuildKitOps, TerminalOps):
     """A session with the Docker engine that cleans up after itself."""
 
 

@@ -24,6 +24,7 @@ class BuildEvent:
     total: int | None = None
     image_id: str | None = None
     error_detail: dict[str, Any] | None = None
+    stage: str | None = None  # BuildKit: the stage whose `step` of `total` this is
 
 
 @dataclass

@@ -36,7 +36,7 @@ EXPLAINING_RULES = ("IS105", "IS601")
 BUILD_LABEL = "org.imagesmith.built-by"
 _RUNNING_IN = re.compile(r"^ ---> Running in ([0-9a-f]{12,64})")
 _LAYER_ID = re.compile(r"^ ---> ([0-9a-f]{12,64})\s*$")
-_NONZERO = re.compile(r"returned a non-zero code: (\d+)")
+_NONZERO = re.compile(r"returned a non-zero code: (\d+)|exit code: (\d+)")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _ENGINE_NOISE = ("Removing intermediate container", " ---> ")
 _REPO_CHARS = re.compile(r"[^a-z0-9._-]+")
@@ -87,6 +87,7 @@ class BuildResult:
     lint_findings: list[dict[str, Any]] = field(default_factory=list)
     failure: FailedStep | None = None
     cached_steps: list[int] = field(default_factory=list)  # steps the builder took from cache
+    builder: str = "legacy"  # the builder that ran it: "legacy" | "buildkit"
     from_steps: int = 0  # FROM steps (never cached: they name an image)
 
     @property
@@ -109,6 +110,7 @@ class BuildOptions:
     pull: bool = False
     dockerfile: str | None = None  # relative to the folder; default the profile's name
     target: str | None = None  # the stage to build (`AS name`)
+    builder: str | None = None  # "legacy" | "buildkit"; None: the profile's [build] builder
 
 
 class BuildFailed(CheckFailed):
@@ -251,16 +253,36 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
     bases = {i for s in parsed.stages if s.base_stage is None and (i := _image_of(engine, s.base))}
     since = time.time()
     events = None
+    from imagesmith.engine.events import BuildEvent
+
+    seen_steps = 0
+    matched: set[int] = set()
+    stage_totals: dict[str, int] = {}  # BuildKit: steps per stage, as each stage appears
     try:
-        events = engine.build(folder, tag=result.tag,
+        builder = options.builder or profile.build.builder
+        result.builder = builder
+        build = engine.buildkit_build if builder == "buildkit" else engine.build
+        events = build(folder, tag=result.tag,
                               dockerfile=dockerfile.relative_to(folder).as_posix(),
                               nocache=options.no_cache, pull=options.pull, target=options.target,
                               network_mode="host" if network == "host" else None,
                               buildargs=build_args, labels={BUILD_LABEL: f"imagesmith {__version__}"})
         for event in events:
-            if event.kind == "step":
+            if event.kind == "step" and builder == "buildkit":
+                # BuildKit numbers steps per stage and names the instruction: map it by text
+                seen_steps += 1
+                stage_totals[event.stage or ""] = event.total or 0
+                step_no, total = seen_steps, sum(stage_totals.values())
+                current = _instruction_by_text(parsed, event.text, matched)
+                event = BuildEvent("step", f"Step {step_no} : {event.text}", step_no, total)
+            elif event.kind == "step":
                 step_no, total = event.step, event.total
                 current = _instruction_for(parsed, event.step)
+            if event.kind == "cached":
+                if step_no is not None and not (current is not None and current.cmd == "FROM"):
+                    result.cached_steps.append(step_no)
+                continue
+            if event.kind == "step":
                 lines.new_step()
                 log.write(event.text + "\n")
                 text = event.text.split(" : ", 1)[-1]
@@ -281,7 +303,7 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
                                           event.error_detail, lines.tail(), folder, profile, report)
             elif event.kind == "done":
                 result.image_id = event.image_id
-        result.steps = total or 0
+        result.steps = seen_steps if builder == "buildkit" else (total or 0)
         if result.failure is not None:
             _undo_build(engine, lines, since, result.tag, previous, bases)
         log.finish()
@@ -401,6 +423,20 @@ class _BuildLog:
         self.part.unlink(missing_ok=True)
 
 
+def _instruction_by_text(parsed: ParsedDockerfile, text: str, matched: set[int]) -> Instruction | None:
+    """The instruction a BuildKit step names (`RUN pip install tqdm`), the first not yet
+    matched: the same text, else the same keyword (BuildKit writes FROM's image normalised)."""
+    words = " ".join(text.split())
+    keyword = words.split(" ", 1)[0].upper()
+    candidates = [(i, ins) for i, ins in enumerate(parsed.instructions) if i not in matched]
+    for pick in ([c for c in candidates if " ".join(c[1].original.split()) == words],
+                 [c for c in candidates if c[1].cmd == keyword]):
+        if pick:
+            matched.add(pick[0][0])
+            return pick[0][1]
+    return None
+
+
 def _instruction_for(parsed: ParsedDockerfile, step: int | None) -> Instruction | None:
     """Step N of the legacy builder is the Nth instruction; steps past the end are the
     LABEL the engine appends for our build labels."""
@@ -414,7 +450,8 @@ def _failure(parsed: ParsedDockerfile, ins: Instruction | None, step: int | None
              folder: Path, profile: Profile, report: LintReport | None) -> FailedStep:
     code = (detail or {}).get("code")
     m = _NONZERO.search(message)
-    exit_code = int(m.group(1)) if m else (int(code) if isinstance(code, int) and code else None)
+    exit_code = (int(m.group(1) or m.group(2)) if m
+                 else (int(code) if isinstance(code, int) and code else None))
     command = " ".join(ins.original.split()) if ins else ""
     return FailedStep(step, total, ins.line if ins else None, ins.end_line if ins else None,
                       command, exit_code, message, tail,
@@ -430,7 +467,7 @@ def _explaining_findings(ins: Instruction, folder: Path, profile: Profile,
 
     if report is None:
         try:
-            report = _lint(folder, profile)
+            report = _lint(folder, profile, admin=False)
         except ImagesmithError:
             return []
     span = range(ins.line, ins.end_line + 1)

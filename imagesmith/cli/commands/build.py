@@ -39,6 +39,9 @@ def build(
                                        "(the cluster's admins build the one named Dockerfile)."),
     target: Optional[str] = typer.Option(None, "--target", help="Build only up to this stage (AS name)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; print only the image id."),
+    builder: Optional[str] = typer.Option(None, "--builder", help="legacy (docker-py, the classic "
+                                          "builder) or buildkit (the docker client with BuildKit). "
+                                          "Default: the profile's [build] builder."),
     profile: Optional[str] = PROFILE_OPTION,
 ) -> int:
     """Lint and build an image request locally, the way the admins will.
@@ -59,7 +62,15 @@ def build(
     args = parse_build_args(build_arg)
     prof = select_profile(profile, source)
     progress = make_progress(fmt, quiet=quiet)
-    options = BuildOptions(no_cache=no_cache, pull=pull, dockerfile=file, target=target)
+    if builder not in (None, "legacy", "buildkit"):
+        raise UsageError(f"unknown --builder {builder!r}", hint="use legacy or buildkit")
+    if builder is not None and builder != prof.build.builder:
+        # lint (IS610) judges the syntax for the builder that will build it
+        import dataclasses
+
+        prof = dataclasses.replace(prof, build=dataclasses.replace(prof.build, builder=builder))
+    options = BuildOptions(no_cache=no_cache, pull=pull, dockerfile=file, target=target,
+                           builder=builder)
     try:
         result = build_folder(source, tag=tag, profile=prof, network=network, build_args=args,
                               lint=not no_lint, push=push, progress=progress, options=options)
