@@ -186,6 +186,35 @@ build_bullseye_py27() {
     -c 'ENV LANG=C.UTF-8' "$tarball" "$ref" >/dev/null
 }
 
+# A second engine on a loopback TCP port, for the remote-engine tests (--host/DOCKER_HOST):
+# its own data root, no bridge network, busybox loaded into it. Plain TCP, loopback only.
+REMOTE_ENGINE=tcp://127.0.0.1:23750
+start_second_dockerd() {
+  if DOCKER_HOST=$REMOTE_ENGINE docker info >/dev/null 2>&1; then return 0; fi
+  say "starting a second dockerd on $REMOTE_ENGINE"
+  mkdir -p /var/lib/imagesmith-docker2 /var/run/imagesmith-docker2 /etc/docker
+  printf '%s\n' '{"insecure-registries": ["bit:5000"], "log-driver": "json-file"}' \
+    > /etc/docker/daemon-imagesmith2.json
+  setsid nohup dockerd --config-file /etc/docker/daemon-imagesmith2.json --host "$REMOTE_ENGINE" \
+    --data-root /var/lib/imagesmith-docker2 --exec-root /var/run/imagesmith-docker2 \
+    --pidfile /var/run/imagesmith-docker2.pid --bridge=none --iptables=false --ip-masq=false \
+    >"$log_dir/dockerd2.log" 2>&1 < /dev/null &
+  for _ in $(seq 1 60); do
+    if DOCKER_HOST=$REMOTE_ENGINE docker info >/dev/null 2>&1; then break; fi
+    sleep 1
+  done
+  DOCKER_HOST=$REMOTE_ENGINE docker info >/dev/null 2>&1 \
+    || { tail -20 "$log_dir/dockerd2.log" >&2; die "the second dockerd did not answer on $REMOTE_ENGINE"; }
+}
+
+load_into_second_dockerd() {
+  if DOCKER_HOST=$REMOTE_ENGINE docker image inspect imagesmith/busybox:latest >/dev/null 2>&1; then
+    return 0
+  fi
+  docker save imagesmith/busybox:latest | DOCKER_HOST=$REMOTE_ENGINE docker load >/dev/null \
+    || die "loading busybox into the second dockerd failed"
+}
+
 # The real SARIF client: Microsoft's sarif-multitool (validate, with the SARIF and GitHub rule
 # kinds) and the official SARIF 2.1.0 schema it ships, from the npm registry, cached.
 SARIF_TOOL_DIR=/var/cache/imagesmith/sarif-multitool
@@ -218,6 +247,8 @@ main() {
   build_bullseye_py27
   build_cluster_images
   install_sarif_multitool
+  start_second_dockerd
+  load_into_second_dockerd
   say "ready: engine $(docker version -f '{{.Server.Version}}'), registry bit:5000, images:"
   docker images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^(imagesmith/|bit:5000/)' | sort | sed 's/^/  /' || true
 }

@@ -41,8 +41,21 @@ def _root(
         False, "--version", "-V", help="Print the version and exit.", is_eager=True,
         callback=_version,
     ),
+    host: str = typer.Option(
+        "", "--host", "-H", help="The engine to use: unix:///path, tcp://HOST:PORT or "
+        "ssh://USER@HOST (also DOCKER_HOST). Default: the local engine's socket."),
 ) -> None:
     """Global options; the real work is in the subcommands."""
+    if host:
+        import os
+
+        from imagesmith.core.errors import UsageError
+
+        if not host.startswith(("unix://", "tcp://", "ssh://", "http://", "https://")):
+            raise UsageError(f"--host {host!r} is not an engine address",
+                             hint="use unix:///var/run/docker.sock, tcp://HOST:PORT or ssh://USER@HOST")
+        # every engine call reads it: docker-py's client and the docker CLI (record, BuildKit)
+        os.environ["DOCKER_HOST"] = host
 
 
 def load_commands() -> typer.Typer:

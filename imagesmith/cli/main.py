@@ -65,6 +65,16 @@ def _click_exceptions():  # type: ignore[no-untyped-def]
     return exceptions
 
 
+def _global_host_first(args: list[str]) -> list[str]:
+    """`--host`/`-H` is global; accept it after the subcommand too (`imagesmith build x -H tcp://..`)."""
+    for i, arg in enumerate(args[1:], start=1):
+        if arg in ("--host", "-H") and i + 1 < len(args):
+            return [arg, args[i + 1], *args[:i], *args[i + 2:]]
+        if arg.startswith("--host="):
+            return [arg, *args[:i], *args[i + 1:]]
+    return args
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     import typer
 
@@ -77,6 +87,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if "--debug" in args[1:]:
         # `--debug` is global; accept it after the subcommand too (`imagesmith lint x --debug`).
         args = ["--debug", *(a for a in args if a != "--debug")]
+    args = _global_host_first(args)
     try:
         app = load_commands()
         result = app(args=args, prog_name="imagesmith", standalone_mode=False)

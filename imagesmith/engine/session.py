@@ -52,7 +52,9 @@ class EngineSession:
         url = engine_url()
         first = max(min(timeout, connect_timeout), 0.1)
         with engine_call("connecting to the engine", url=url, timeout=first, connecting=True):
-            client = docker.DockerClient(base_url=url, timeout=first, version="auto")
+            # ssh:// through the ssh client (no paramiko needed), as the docker CLI does
+            client = docker.DockerClient(base_url=url, timeout=first, version="auto",
+                                         use_ssh_client=url.startswith("ssh://"))
             try:
                 client.ping()
                 info = client.api.version(api_version=False)

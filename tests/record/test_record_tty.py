@@ -110,3 +110,23 @@ def test_base_without_bash_copies_every_change(record_session, tmp_path: Path) -
     lines = (out / "Dockerfile").read_text().splitlines()
     assert "COPY files/etc/greeting /etc/greeting" in lines, lines
     assert (out / "files/etc/greeting").read_text() == "hello\n"
+
+
+def test_record_on_a_remote_engine(record_session, tmp_path: Path) -> None:
+    """`record --host tcp://...`: the session container runs on the second engine (busybox only
+    is loaded there), the docker CLI behind the terminal talks to it too."""
+    import os
+    import subprocess
+
+    from tests.conftest import BUSYBOX
+
+    remote = "tcp://127.0.0.1:23750"
+    out = tmp_path / "dockertmp"
+    s = record_session([BUSYBOX, "-o", str(out), "--host", remote], ready="has no bash", prompt=PROMPT)
+    mine = subprocess.run(["docker", "ps", "-q", "--filter", "label=org.imagesmith.role=record"],
+                          capture_output=True, text=True, env={**os.environ, "DOCKER_HOST": remote}).stdout
+    assert mine.strip(), "no session container on the remote engine"
+    s.run("echo remote > /etc/greeting")
+    code, text = s.finish()
+    assert code == 0, text
+    assert (out / "files/etc/greeting").read_text() == "remote\n"
