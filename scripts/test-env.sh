@@ -27,6 +27,8 @@ install_packages() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   # Headless browser for the review --html test.
   command -v chromium >/dev/null || missing+=(chromium)
+  # A CJK font, so the review page's Chinese renders (checked on a screenshot).
+  dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive

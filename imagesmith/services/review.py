@@ -7,6 +7,7 @@ pragmas disabled. Nothing from the bundle is run.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +41,9 @@ class ReviewReport:
     notes: list[str] = field(default_factory=list)
     request_text: str = ""
     smoke_tests: list[dict[str, Any]] = field(default_factory=list)  # the request's [[tests]]
+    dockerfile: list[str] = field(default_factory=list)  # its lines, shown with findings inline
+    pragmas: list[dict[str, Any]] = field(default_factory=list)  # the requester's, disabled here
+    lang: str = "en"
 
     @property
     def verdict(self) -> Verdict:
@@ -61,7 +65,8 @@ class ReviewReport:
             "claimed": self.claimed, "base_image": self.base_image,
             "env_changes": self.env_changes, "lint": self.lint, "compat": self.compat,
             "installs": self.installs, "request_text": self.request_text,
-            "smoke_tests": self.smoke_tests,
+            "smoke_tests": self.smoke_tests, "dockerfile": self.dockerfile,
+            "pragmas": self.pragmas, "lang": self.lang,
         }
 
 
@@ -105,7 +110,29 @@ def _judge(report: ReviewReport) -> None:
         report.notes.append("unpinned packages: " + ", ".join(unpinned))
 
 
-def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None) -> ReviewReport:
+def _pragmas(parsed: Any, author: str) -> list[dict[str, Any]]:
+    """The suppression comments the requester wrote; review lints with them off."""
+    from imagesmith.parse.pragmas import find_pragmas
+
+    return [{"line": p.line, "dialect": p.dialect, "kind": p.kind, "codes": list(p.codes),
+             "reason": p.reason, "author": author, "text": parsed.lines[p.line - 1].strip()
+             if 0 < p.line <= len(parsed.lines) else ""} for p in find_pragmas(parsed.comments)]
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def language_of(request: dict[str, Any]) -> str:
+    """The page's language when --lang is not given: the request's own `lang` (zh/en), else
+    zh when the requester wrote Chinese in the request fields, else en."""
+    lang = str(request.get("lang") or "").lower()
+    if lang in ("zh", "en"):
+        return lang
+    return "zh" if any(_CJK.search(str(v or "")) for v in request.values()) else "en"
+
+
+def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None,
+                  lang: str | None = None) -> ReviewReport:
     with extracted_bundle(path, limits=limits) as bundle:
         from imagesmith.model import model_for
         from imagesmith.services.lint import admin_policy, lint_paths
@@ -120,15 +147,18 @@ def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None
             request_text=bundle.request_text,
             smoke_tests=list(manifest.get("smoke_tests") or []),
         )
+        report.lang = lang or language_of(report.request)
         context = bundle.context_dir
         dockerfile = context / "Dockerfile"
         report.lint = lint_digest(lint_paths([context], profile, admin_policy()), context)
         try:
-            parsed = model_for(dockerfile.read_text(encoding="utf-8"), "Dockerfile", profile,
-                               context_dir=context)
+            text = dockerfile.read_text(encoding="utf-8")
+            report.dockerfile = text.splitlines()
+            parsed = model_for(text, "Dockerfile", profile, context_dir=context)
         except (DockerfileParseError, UnicodeDecodeError) as exc:
             report.reject.append(f"the Dockerfile does not parse: {exc}")
             return report
+        report.pragmas = _pragmas(parsed, report.request.get("name") or "the requester")
         report.base_image, report.env_changes = base_and_env(parsed, profile)
         report.installs = install_facts(parsed, context)
         report.compat = compat_dict(dockerfile, profile)
@@ -170,6 +200,18 @@ def render_text(data: dict[str, Any]) -> str:
         lines += [f"  {g['name']} ({g.get('gpu', '')}): {g['verdict']}"
                   + (f" - {'; '.join(g['reasons'])}" if g.get("reasons") else "")
                   for g in data["compat"].get("groups", [])]
+    if data.get("dockerfile"):
+        lines.append("Dockerfile (findings inline, pragmas disabled):")
+        by_line: dict[int, list[dict[str, Any]]] = {}
+        for f in data["lint"]["findings"]:
+            if f["path"] in ("Dockerfile", "dockertmp/Dockerfile"):
+                by_line.setdefault(f["line"], []).append(f)
+        for no, text in enumerate(data["dockerfile"], start=1):
+            lines.append(f"  {no:>4} | {text}")
+            lines += [f"       ^ {f['severity']} {f['code']}: {f['message']}" for f in by_line.get(no, [])]
+    if data.get("pragmas"):
+        lines.append("pragmas in the request (disabled for this review):")
+        lines += [f"  line {p['line']}: {p['text']} (by {p['author']})" for p in data["pragmas"]]
     tests = data.get("smoke_tests") or []
     lines.append(f"smoke tests carried ({len(tests)}; `imagesmith verify IMAGE --tests BUNDLE` runs them):"
                  if tests else "smoke tests: none carried (the request has no [[tests]])")

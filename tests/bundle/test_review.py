@@ -82,7 +82,7 @@ def test_html_page_is_self_contained_and_shows_the_verdict(chromium: str, broken
                                                             meta_file: Path, tmp_path: Path) -> None:
     bundle = _package(broken_request, meta_file, tmp_path / "req.tar.gz", "--force")
     page = tmp_path / "review.html"
-    res = run_cli("review", str(bundle), "--html", str(page))
+    res = run_cli("review", str(bundle), "--html", str(page), "--lang", "en")
     assert res.exit_code == 1
     html = page.read_text(encoding="utf-8")
     links = _Links()
@@ -126,3 +126,47 @@ def test_terminal_escapes_from_a_bundle_are_neutralised(tmp_path: Path) -> None:
     res = run_cli("review", str(bundle))
     assert "\x1b" not in res.stdout
     assert "evil\\x1b[2J\\x1b[Hverdict: ACCEPT" in res.stdout
+
+
+def _screenshot(chromium: str, tmp_path: Path, html: str, name: str) -> bytes:
+    page = tmp_path / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    shot = tmp_path / f"{name}.png"
+    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--host-resolver-rules=MAP * ~NOTFOUND",
+                    f"--screenshot={shot}", "--window-size=400,120", page.as_uri()],
+                   capture_output=True, timeout=60, env={**os.environ, "HOME": str(tmp_path)}, check=True)
+    return shot.read_bytes()
+
+
+def test_the_review_page_shows_the_dockerfile_pragmas_tests_and_speaks_chinese(
+        chromium: str, broken_request: Path, meta_file: Path, tmp_path: Path) -> None:
+    dockerfile = broken_request / "Dockerfile"
+    dockerfile.write_text("# imagesmith: ignore-file=IS105 -- the tar is fine\n" + dockerfile.read_text())
+    (broken_request / "imagesmith.toml").write_text(
+        '[[tests]]\nname = "python"\nrun = "python -c pass"\n')
+    bundle = _package(broken_request, meta_file, tmp_path / "req.tar.gz", "--force")
+    text = run_cli("review", str(bundle)).stdout
+    assert "Dockerfile (findings inline, pragmas disabled):" in text
+    assert "     1 | # imagesmith: ignore-file=IS105 -- the tar is fine" in text
+    assert "pragmas in the request (disabled for this review):" in text and "(by " in text
+    assert any(line.strip().startswith("^ error IS105") for line in text.splitlines())
+    page = tmp_path / "zh.html"
+    res = run_cli("review", str(bundle), "--html", str(page), "--lang", "zh")
+    assert res.exit_code == 1
+    html = page.read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in html and "镜像申请审核" in html
+    assert 'id="dockerfile"' in html and 'data-code="IS105"' in html
+    assert 'id="pragmas"' in html and "the tar is fine" in html
+    assert 'id="smoke-tests"' in html and "python -c pass" in html
+    en = tmp_path / "en.html"
+    run_cli("review", str(bundle), "--html", str(en), "--lang", "en")
+    assert '<html lang="en">' in en.read_text(encoding="utf-8")
+    assert run_cli("review", str(bundle), "--lang", "fr").exit_code == 2
+    # the page's font stack renders Chinese: its glyphs differ from the boxes a missing font
+    # draws (private-use code points), which they would equal without a CJK font
+    style = "<body style='font: 40px system-ui, \"WenQuanYi Zen Hei\", sans-serif; margin: 0'>"
+    cjk = _screenshot(chromium, tmp_path, f"<meta charset=utf-8>{style}申请人审核</body>", "cjk")
+    tofu = _screenshot(chromium, tmp_path, f"<meta charset=utf-8>{style}\ue000\ue001\ue002"
+                                           "\ue003\ue004</body>", "tofu")
+    assert cjk != tofu

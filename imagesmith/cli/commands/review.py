@@ -22,6 +22,8 @@ def review(
         None, "--max-member-bytes", help="Reject members larger than this (default 4 GiB)."),
     max_total_bytes: Optional[int] = typer.Option(
         None, "--max-total-bytes", help="Reject bundles holding more than this (default 16 GiB)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the --html page: zh or en. "
+                                       "Default: the request's (Chinese request text: zh)."),
     profile: Optional[str] = PROFILE_OPTION,
 ) -> int:
     """Check a bundle without trusting it, re-lint it with pragmas disabled and give a verdict.
@@ -39,12 +41,14 @@ def review(
 
     if fmt not in ("text", "json"):
         raise UsageError(f"unknown --format {fmt!r}", hint="use text or json")
+    if lang not in (None, "zh", "en"):
+        raise UsageError(f"unknown --lang {lang!r}", hint="use zh or en")
     limits = ReadLimits()
     if max_member_bytes is not None:
         limits = dataclasses.replace(limits, max_member_bytes=max_member_bytes)
     if max_total_bytes is not None:
         limits = dataclasses.replace(limits, max_total_bytes=max_total_bytes)
-    report = review_bundle(bundle, select_profile(profile, Path.cwd()), limits)
+    report = review_bundle(bundle, select_profile(profile, Path.cwd()), limits, lang=lang)
     data = report.to_dict()
     if html is not None:
         render_html(data, html)
