@@ -556,6 +556,11 @@ def _remove_build_containers(engine: Engine, running: list[str], images: set[str
         time.sleep(0.3)
 
 
+def push_image(engine: Engine, result: BuildResult, profile: Profile, progress: ProgressSink) -> None:
+    """Push a built image to the profile's registry (after `build --verify` passed)."""
+    _push(engine, result, profile, progress)
+
+
 def _push(engine: Engine, result: BuildResult, profile: Profile, progress: ProgressSink) -> None:
     ref = result.tag
     if not ref.startswith(profile.registry + "/"):

@@ -39,6 +39,8 @@ def build(
                                        "(the cluster's admins build the one named Dockerfile)."),
     target: Optional[str] = typer.Option(None, "--target", help="Build only up to this stage (AS name)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; print only the image id."),
+    verify: bool = typer.Option(False, "--verify", help="Verify the built image (imagesmith verify), "
+                                "with the smoke tests of the folder or bundle; before --push."),
     builder: Optional[str] = typer.Option(None, "--builder", help="legacy (docker-py, the classic "
                                           "builder) or buildkit (the docker client with BuildKit). "
                                           "Default: the profile's [build] builder."),
@@ -73,7 +75,8 @@ def build(
                            builder=builder)
     try:
         result = build_folder(source, tag=tag, profile=prof, network=network, build_args=args,
-                              lint=not no_lint, push=push, progress=progress, options=options)
+                              lint=not no_lint, push=push and not verify, progress=progress,
+                              options=options)
     except BuildFailed as exc:
         res = exc.result
         progress.finish(False, res.to_dict())
@@ -84,6 +87,10 @@ def build(
             if res.failure is not None:
                 sys.stderr.write(f"full log: {res.log_path}\n")
         return 1
+    if verify:
+        code = _verify_then_push(result, source, prof, push, fmt, progress)
+        if code:
+            return code
     progress.finish(True, result.to_dict())
     if fmt == "text" and quiet:
         sys.stdout.write(f"{result.image_id}\n")
@@ -99,3 +106,34 @@ def build(
         if result.pushed:
             sys.stdout.write(f"pushed {result.pushed} ({result.digest})\n")
     return 0
+
+
+def _verify_then_push(result: object, source: Path, prof: object, push: bool, fmt: str,
+                      progress: object) -> int:
+    """`build --verify`: verify the image as the cluster runs it, with the smoke tests of the
+    folder or bundle; push only what passed. 1 when a check failed (nothing pushed)."""
+    from imagesmith.engine import engine_session
+    from imagesmith.services.build import push_image
+    from imagesmith.services.verify import verify_image
+
+    with engine_session() as engine:
+        report = verify_image(engine, result.tag, prof, tests_from=_tests_source(source))  # type: ignore[attr-defined]
+        if fmt == "text":
+            sys.stderr.write(report.render_text())
+        if not report.passed:
+            sys.stderr.write(f"imagesmith: {result.tag} failed verify; not pushed\n")  # type: ignore[attr-defined]
+            return 1
+        if push:
+            push_image(engine, result, prof, progress)  # type: ignore[arg-type]
+    return 0
+
+
+def _tests_source(source: Path) -> Path | None:
+    """The smoke tests `--verify` runs: those the bundle carries, or the folder's [[tests]]."""
+    from imagesmith.core.config import find_project_config
+
+    if source.is_file():
+        return source
+    found = find_project_config(source)
+    return found.path if found is not None and found.data.get("tests") else None
+
