@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 import time
 from collections import deque
 from typing import Any, Protocol, TextIO
@@ -94,7 +95,10 @@ class PlainProgress(NullProgress):
 
 
 class TerminalProgress(PlainProgress):
-    """A redrawn status block: the current step and its last `fold` log lines."""
+    """A redrawn status block: the current step and its last `fold` log lines. A ticker
+    thread redraws it every second, so the clock runs on during a step that prints nothing."""
+
+    TICK = 1.0
 
     def __init__(self, stream: TextIO | None = None, fold: int = 3) -> None:
         super().__init__(stream)
@@ -103,6 +107,20 @@ class TerminalProgress(PlainProgress):
         self.status = ""
         self._drawn = 0
         self._last = 0.0
+        self._lock = threading.RLock()
+        self._done = threading.Event()
+        self._ticker: threading.Thread | None = None
+
+    def _tick(self) -> None:
+        while not self._done.wait(self.TICK):
+            with self._lock:
+                if self.status and not self._done.is_set():
+                    self._draw(force=True)
+
+    def _start_ticker(self) -> None:
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick, name="progress-clock", daemon=True)
+            self._ticker.start()
 
     def _width(self) -> int:
         import shutil
@@ -134,36 +152,43 @@ class TerminalProgress(PlainProgress):
         self._write(_short(text, self._width()))
 
     def phase(self, name: str, text: str) -> None:
-        if self.status:
-            self._settle(f"[{_elapsed(self.start)}] {self.status}")
-        self.status, self.tail = text, deque(maxlen=self.fold)
-        self._draw(force=True)
+        with self._lock:
+            if self.status:
+                self._settle(f"[{_elapsed(self.start)}] {self.status}")
+            self.status, self.tail = text, deque(maxlen=self.fold)
+            self._draw(force=True)
+        self._start_ticker()
 
     def step(self, number: int, total: int, text: str, line: int | None = None) -> None:
         where = f" line {line}" if line else ""
         self.phase("step", f"step {number}/{total}{where}: {text}")
 
     def log(self, text: str) -> None:
-        for item in text.splitlines():
-            if item.strip():
-                self.tail.append(item.rstrip())
-        self._draw()
+        with self._lock:
+            for item in text.splitlines():
+                if item.strip():
+                    self.tail.append(item.rstrip())
+            self._draw()
 
     def transfer(self, label: str, item: str, current: int, total: int) -> None:
         pct = 100 * current // total if total else 0
-        self.status = f"{label}: {item} {pct}%"
-        self._draw()
+        with self._lock:
+            self.status = f"{label}: {item} {pct}%"
+            self._draw()
 
     def message(self, text: str, level: str = "info") -> None:
-        self._clear()
-        super().message(text, level)
-        self._draw(force=True)
+        with self._lock:
+            self._clear()
+            super().message(text, level)
+            self._draw(force=True)
 
     def finish(self, ok: bool, summary: dict[str, Any] | None = None) -> None:
-        if self.status:
-            self._settle(f"[{_elapsed(self.start)}] {self.status}")
-            self.status = ""
-        self._write(f"[{_elapsed(self.start)}] {'finished' if ok else 'failed'}")
+        self._done.set()
+        with self._lock:
+            if self.status:
+                self._settle(f"[{_elapsed(self.start)}] {self.status}")
+                self.status = ""
+            self._write(f"[{_elapsed(self.start)}] {'finished' if ok else 'failed'}")
 
 
 class JsonProgress(NullProgress):
@@ -199,11 +224,14 @@ class JsonProgress(NullProgress):
 
 def make_progress(fmt: str = "text", *, stream: TextIO | None = None,
                   quiet: bool = False) -> ProgressSink:
-    """`json` -> JSON lines on stdout; text -> a live block on a TTY, plain lines otherwise."""
+    """`json` -> JSON lines on stdout; `plain` -> plain lines; text -> a live block on a TTY,
+    plain lines otherwise."""
     if fmt == "json":
         return JsonProgress(stream)
     if quiet:
         return NullProgress()
+    if fmt == "plain":
+        return PlainProgress(stream or sys.stderr)
     import os
 
     out = stream or sys.stderr

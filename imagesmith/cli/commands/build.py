@@ -39,6 +39,8 @@ def build(
                                        "(the cluster's admins build the one named Dockerfile)."),
     target: Optional[str] = typer.Option(None, "--target", help="Build only up to this stage (AS name)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; print only the image id."),
+    progress_mode: str = typer.Option("auto", "--progress", help="auto (a live block on a terminal, "
+                                      "lines otherwise), plain (lines) or json (JSON events on stdout)."),
     verify: bool = typer.Option(False, "--verify", help="Verify the built image (imagesmith verify), "
                                 "with the smoke tests of the folder or bundle; before --push."),
     builder: Optional[str] = typer.Option(None, "--builder", help="legacy (docker-py, the classic "
@@ -63,7 +65,12 @@ def build(
         raise UsageError(f"unknown --network {network!r}", hint="use host or default")
     args = parse_build_args(build_arg)
     prof = select_profile(profile, source)
-    progress = make_progress(fmt, quiet=quiet)
+    if progress_mode not in ("auto", "plain", "json"):
+        raise UsageError(f"unknown --progress {progress_mode!r}", hint="use auto, plain or json")
+    if progress_mode == "json":
+        fmt = "json"
+    progress = make_progress("plain" if progress_mode == "plain" and fmt == "text" else fmt,
+                             quiet=quiet)
     if builder not in (None, "legacy", "buildkit"):
         raise UsageError(f"unknown --builder {builder!r}", hint="use legacy or buildkit")
     if builder is not None and builder != prof.build.builder:
