@@ -88,6 +88,7 @@ class BuildResult:
     failure: FailedStep | None = None
     cached_steps: list[int] = field(default_factory=list)  # steps the builder took from cache
     builder: str = "legacy"  # the builder that ran it: "legacy" | "buildkit"
+    review: dict[str, Any] | None = None  # a bundle's review verdict, reasons, and overridden
     from_steps: int = 0  # FROM steps (never cached: they name an image)
 
     @property
@@ -111,6 +112,7 @@ class BuildOptions:
     dockerfile: str | None = None  # relative to the folder; default the profile's name
     target: str | None = None  # the stage to build (`AS name`)
     builder: str | None = None  # "legacy" | "buildkit"; None: the profile's [build] builder
+    override_review: bool = False  # build a bundle that review rejects (recorded in the log)
 
 
 class BuildFailed(CheckFailed):
@@ -198,6 +200,8 @@ def build_folder(
             raise UserInputError(f"no file named {profile.build.dockerfile_name} in the build folder",
                                  where=folder, hint="the cluster needs exactly this name")
         result = BuildResult(context=source, tag=tag, log_path=log_path_for(source))
+        if folder != source:
+            _review_gate(source, profile, options, result, progress)
         report = None
         if lint:
             progress.phase("lint", f"linting {dockerfile}"
@@ -226,6 +230,26 @@ def build_folder(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _review_gate(bundle: Path, profile: Profile, options: BuildOptions, result: BuildResult,
+                 progress: ProgressSink) -> None:
+    """A bundle is built under the admins' policy: what review rejects is not built, unless
+    --override-review says so, which the build log records."""
+    from imagesmith.services.review import review_bundle
+
+    progress.phase("review", f"reviewing {bundle.name} (the admins' policy)")
+    report = review_bundle(bundle, profile)
+    result.review = {"verdict": report.verdict, "reasons": report.reject + report.changes,
+                     "overridden": False}
+    if report.verdict != "reject":
+        return
+    if not options.override_review:
+        raise BuildFailed(f"review rejects this bundle: {'; '.join(report.reject)}; "
+                          "--override-review builds it anyway (the build log records it)", result)
+    result.review["overridden"] = True
+    progress.message(f"review rejects this bundle ({'; '.join(report.reject)}): built anyway "
+                     "(--override-review)", "warning")
+
+
 def _lint(folder: Path, profile: Profile, *, admin: bool) -> LintReport:
     """A bundle is a stranger's request: the admins' policy, the one review applies."""
     from imagesmith.services.lint import LintOptions, admin_policy, lint_paths
@@ -249,6 +273,9 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
     total: int | None = None
     progress.phase("build", f"building {result.tag} from {folder}")
     log = _BuildLog(result.log_path)
+    if result.review and result.review["overridden"]:
+        log.write(f"REVIEW VERDICT REJECT OVERRIDDEN by --override-review: "
+                  f"{'; '.join(result.review['reasons'])}\n")
     previous = _image_of(engine, result.tag)
     bases = {i for s in parsed.stages if s.base_stage is None and (i := _image_of(engine, s.base))}
     since = time.time()

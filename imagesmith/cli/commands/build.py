@@ -41,6 +41,8 @@ def build(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; print only the image id."),
     progress_mode: str = typer.Option("auto", "--progress", help="auto (a live block on a terminal, "
                                       "lines otherwise), plain (lines) or json (JSON events on stdout)."),
+    override_review: bool = typer.Option(False, "--override-review", help="Build a bundle that "
+                                         "review rejects; the build log records the override."),
     verify: bool = typer.Option(False, "--verify", help="Verify the built image (imagesmith verify), "
                                 "with the smoke tests of the folder or bundle; before --push."),
     builder: Optional[str] = typer.Option(None, "--builder", help="legacy (docker-py, the classic "
@@ -79,7 +81,7 @@ def build(
 
         prof = dataclasses.replace(prof, build=dataclasses.replace(prof.build, builder=builder))
     options = BuildOptions(no_cache=no_cache, pull=pull, dockerfile=file, target=target,
-                           builder=builder)
+                           builder=builder, override_review=override_review)
     try:
         result = build_folder(source, tag=tag, profile=prof, network=network, build_args=args,
                               lint=not no_lint, push=push and not verify, progress=progress,
