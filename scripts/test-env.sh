@@ -25,6 +25,7 @@ install_packages() {
   command -v debootstrap >/dev/null || missing+=(debootstrap)
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
   command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v ip >/dev/null || missing+=(iproute2)
   # Headless browser for the review --html test.
   command -v chromium >/dev/null || missing+=(chromium)
   # A CJK font, so the review page's Chinese renders (checked on a screenshot).
@@ -53,13 +54,27 @@ configure_daemon() {
 }
 
 stop_dockerd() {
-  local pid
+  # the first engine only (the second one, on $REMOTE_ENGINE, has its own pid file)
+  local pid p
   pid="$(cat /var/run/docker.pid 2>/dev/null || true)"
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null || pkill -x dockerd || true
-  for _ in $(seq 1 30); do pgrep -x dockerd >/dev/null || return 0; sleep 1; done
+  if [ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null; then  # no pid file: the dockerd that is not ours
+    pid=""
+    for p in $(pgrep -x dockerd || true); do
+      tr '\0' ' ' < "/proc/$p/cmdline" | grep -q imagesmith2 || pid=$p
+    done
+  fi
+  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then
+    for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 1; done
+  fi
 }
 
 start_dockerd() {
+  if docker_ok && ! ip link show docker0 >/dev/null 2>&1; then
+    # containers cannot start without it (an earlier second dockerd with --bridge=none removed
+    # it): a restart makes dockerd create it again
+    say "docker0 is gone: restarting dockerd"
+    stop_dockerd
+  fi
   if docker_ok; then return 0; fi
   say "starting dockerd"
   # A stale pid file from a dead daemon blocks a new one.
@@ -197,9 +212,14 @@ start_second_dockerd() {
   mkdir -p /var/lib/imagesmith-docker2 /var/run/imagesmith-docker2 /etc/docker
   printf '%s\n' '{"insecure-registries": ["bit:5000"], "log-driver": "json-file"}' \
     > /etc/docker/daemon-imagesmith2.json
+  # Its own bridge: `--bridge=none` would make this dockerd delete docker0, the first one's.
+  if ! ip link show imagesmith2 >/dev/null 2>&1; then
+    ip link add name imagesmith2 type bridge && ip addr add 172.31.254.1/24 dev imagesmith2 \
+      && ip link set imagesmith2 up || die "cannot create the bridge imagesmith2 (iproute2)"
+  fi
   setsid nohup dockerd --config-file /etc/docker/daemon-imagesmith2.json --host "$REMOTE_ENGINE" \
     --data-root /var/lib/imagesmith-docker2 --exec-root /var/run/imagesmith-docker2 \
-    --pidfile /var/run/imagesmith-docker2.pid --bridge=none --iptables=false --ip-masq=false \
+    --pidfile /var/run/imagesmith-docker2.pid --bridge imagesmith2 --iptables=false --ip-masq=false \
     >"$log_dir/dockerd2.log" 2>&1 < /dev/null &
   for _ in $(seq 1 60); do
     if DOCKER_HOST=$REMOTE_ENGINE docker info >/dev/null 2>&1; then break; fi
