@@ -29,12 +29,7 @@ from tests.bundle.hostile_set import Case, cases  # noqa: E402
 
 def review_one(case: Case, work: Path) -> dict[str, object]:
     work.mkdir(parents=True)
-    bundle = work / "bundle.tar.gz"
-    if case.raw is not None:
-        bundle.write_bytes(case.raw)
-    else:
-        assert case.craft is not None
-        case.craft.write(bundle)
+    bundle = case.write(work / "bundle.tar.gz")
     sandbox = work / "tmpdir"
     sandbox.mkdir()
     start = time.monotonic()

@@ -15,6 +15,7 @@ import gzip
 import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from tests.bundle.craft import DOCKERFILE, Craft, Member, chain, header, pax_records
 
@@ -27,6 +28,14 @@ class Case:
     craft: Craft | None = None
     raw: bytes | None = None  # the whole .tar.gz, when Craft cannot express it
     names: str = ""  # a fragment the refusal must show (the member), "" for any
+
+    def write(self, path: Path) -> Path:
+        if self.raw is not None:
+            path.write_bytes(self.raw)
+        else:
+            assert self.craft is not None
+            self.craft.write(path)
+        return path
 
 
 TRAVERSALS = [

@@ -20,12 +20,7 @@ ACCEPTABLE = {"request field forges a verdict"}  # a well-formed bundle: judged,
 @pytest.mark.parametrize("case", CASES, ids=[c.name.encode("unicode_escape").decode() for c in CASES])
 def test_hostile_bundle(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                         capsys: pytest.CaptureFixture[str]) -> None:
-    bundle = tmp_path / "bundle.tar.gz"
-    if case.raw is not None:
-        bundle.write_bytes(case.raw)
-    else:
-        assert case.craft is not None
-        case.craft.write(bundle)
+    bundle = case.write(tmp_path / "bundle.tar.gz")
     sandbox = tmp_path / "tmpdir"
     sandbox.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(sandbox))
