@@ -33,7 +33,7 @@ _CACHED = re.compile(r"^#(\d+) CACHED$")
 _ERROR = re.compile(r"^#(\d+) ERROR: (.*)$")
 _OUTPUT = re.compile(r"^#(\d+) \d+\.\d+ (.*)$")
 _IMAGE = re.compile(r"^#\d+ writing image (sha256:[0-9a-f]{64})")
-_SOLVE = re.compile(r"^(?:error: )?failed to solve(?: with frontend [\w.]+)?: (.*)$")
+_SOLVE = re.compile(r"^(?:error: )?failed to solve(?: with frontend [\w.]+)?: (.*)$", re.IGNORECASE)
 _EXIT = re.compile(r"exit code: (\d+)")
 
 
@@ -120,7 +120,11 @@ class BuildKitOps(EngineSession):
         except OSError as exc:
             raise EngineError(f"cannot run the docker client: {exc.strerror or exc}") from None
         try:
-            yield from _events(proc)
+            for event in _events(proc):
+                if event.kind == "done" and not event.image_id and tag:
+                    # the containerd image store and buildx drivers name no image id: the tag does
+                    event.image_id = self.inspect_image(tag).get("Id")
+                yield event
         finally:
             _stop(proc)
 
@@ -185,7 +189,7 @@ def _events(proc: subprocess.Popen[str]) -> Iterator[BuildEvent]:
         if m:
             solve = m.group(1)
     rc = proc.wait()
-    if rc == 0 and image:
+    if rc == 0:
         yield BuildEvent("done", image_id=image)
         return
     if failed and ran:

@@ -26,9 +26,12 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from imagesmith.parse.jobscript import ParsedJobScript
 
+# Codes are comma- (or space-) separated code tokens; anything else after them needs `--`, so
+# that `ignore=IS105 is fine here` is no pragma (IS005 says so) instead of ignoring `IS`, `FINE`.
+_CODE = r"[A-Z]{2}[0-9]{0,4}"  # IS, IS6, IS105, DL3008, SC2046 (upper case, as rules print them)
 _PRAGMA = re.compile(
-    r"^#\s*imagesmith:\s*(?P<kind>ignore|ignore-stage|ignore-file)\s*=\s*(?P<codes>[A-Za-z0-9_,\s]+?)"
-    r"\s*(?:--\s*(?P<reason>.*))?$"
+    r"^#\s*imagesmith:\s*(?P<kind>ignore|ignore-stage|ignore-file)\s*=\s*"
+    rf"(?P<codes>{_CODE}(?:(?:\s*,\s*|\s+){_CODE})*)\s*(?:--\s*(?P<reason>.*))?$"
 )
 # hadolint's grammar (src/Hadolint/Pragma.hs): codes separated by commas, an optional trailing
 # `# comment`; hadolint accepts only DL/SC codes, imagesmith codes are accepted here too.
@@ -76,7 +79,6 @@ def parse_pragma(line: int, text: str) -> Pragma | None:
     return None
 
 
-_LOOKS_LIKE = re.compile(r"^#\s*(?P<tool>imagesmith|hadolint)\b\s*:?\s*(?P<rest>.*)$", re.IGNORECASE)
 DIRECTIVES = ("ignore", "ignore-stage", "ignore-file")
 
 
@@ -84,22 +86,40 @@ def malformed_pragma(text: str) -> str | None:
     """Why a comment that addresses imagesmith or hadolint is no pragma they read (a typo such
     as `ignroe=`, a missing `=`, a code list that is not codes), or None when it is one or is
     not addressed to them at all."""
-    m = _LOOKS_LIKE.match(text.strip())
-    if m is None or parse_pragma(0, text.strip()) is not None:
+    import difflib
+
+    stripped = text.strip()
+    if parse_pragma(0, stripped) is not None:
+        return None
+    m = re.match(r"^#\s*(?P<tool>imagesmith|hadolint)(?P<colon>:?)\s*(?P<rest>.*)$", stripped,
+                 re.IGNORECASE)
+    if m is None:
         return None
     tool, rest = m.group("tool").lower(), m.group("rest")
-    if tool == "hadolint" and not rest.lower().startswith(("ignore", "global", "shell")):
-        return None  # prose about hadolint, not a pragma
     word = re.split(r"[\s=]", rest, maxsplit=1)[0].lower()
-    if tool == "imagesmith" and word not in DIRECTIVES:
-        import difflib
-
-        close = difflib.get_close_matches(word, DIRECTIVES, n=1)
-        hint = f" (did you mean `{close[0]}=`?)" if close else ""
-        return f"`{word or rest}` is not a directive{hint}: imagesmith reads ignore=, ignore-stage=, ignore-file="
-    if tool == "hadolint" and word == "shell":
-        return None  # `# hadolint shell=bash`: hadolint's own setting, not a suppression
-    return "the codes must follow `=` as a comma-separated list (`ignore=IS105,DL3008 -- why`)"
+    after = rest[len(word):].lstrip()
+    codes_follow = re.match(rf"=?\s*{_CODE}\b", after) is not None and re.match(
+        r"=?\s*(IS|DL|SC)\d", after, re.IGNORECASE) is not None
+    close = difflib.get_close_matches(word, DIRECTIVES, n=1, cutoff=0.75)
+    if tool == "hadolint":
+        # `# hadolint ignore DL3008` (no =); prose about hadolint is left alone
+        if word in ("ignore", "global") and codes_follow or (word == "global" and "ignore" in after
+                                                             and "=" not in after):
+            return "hadolint reads `# hadolint ignore=DL3008,SC2046` (codes after `=`)"
+        return None
+    if word in DIRECTIVES:
+        if "=" not in after[:1] and not codes_follow:
+            return None if not m.group("colon") else (
+                "the codes must follow `=` as a comma-separated list (`ignore=IS105,DL3008 -- why`)")
+        return ("the codes must follow `=` as a comma-separated list, and a reason `--` "
+                "(`ignore=IS105,DL3008 -- why`)")
+    if close and (m.group("colon") or codes_follow):
+        return (f"`{word}` is not a directive (did you mean `{close[0]}=`?): imagesmith reads "
+                "ignore=, ignore-stage=, ignore-file=")
+    if m.group("colon") and rest:
+        return (f"`{word}` is not a directive: imagesmith reads ignore=, ignore-stage=, "
+                "ignore-file=")
+    return None  # prose that mentions imagesmith
 
 
 def find_pragmas(comments: Iterable[tuple[int, str]]) -> list[Pragma]:

@@ -107,7 +107,9 @@ def program(cmd: str) -> str | None:
     if not argv:
         return None
     argv = _strip_prefixes(argv)
-    return PurePosixPath(argv[0]).name if argv else None
+    if not argv:
+        return None
+    return "." if argv[0] == "." else PurePosixPath(argv[0]).name
 
 
 def has_redirect_out(cmd: str) -> bool:
@@ -124,13 +126,36 @@ def is_shell_state(cmd: str) -> bool:
     return bool(parts) and all(program(p) in SHELL_STATE for p in parts)
 
 
+def _pipeline(part: str) -> list[str]:
+    """The commands of `a | b | c` (quote-aware through shlex), else [part]."""
+    if "|" not in part:
+        return [part]
+    try:
+        lexer = shlex.shlex(part, posix=True, punctuation_chars="|")
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return [part]
+    out, current = [], []
+    for token in tokens:
+        if token in ("|", "||"):
+            out.append(shlex.join(current))
+            current = []
+        else:
+            current.append(token)
+    out.append(shlex.join(current))
+    return [o for o in out if o]
+
+
 def looks_read_only(cmd: str) -> bool:
     """For journals without file-change data: a command that only looks at things."""
     if "\n" in cmd.strip() or written_paths(cmd, "/") or re.search(r"\s(?:-i|--in-place)\b", cmd):
         return False
     if has_redirect_out(re.sub(r"\d?>>?\s*/dev/null|\d?>&\d", "", cmd)):
         return False  # a redirection written_paths could not follow (a variable, a glob)
-    parts = split_list(cmd)
+    if "$(" in cmd or "`" in cmd or "<(" in cmd:
+        return False  # a command substitution runs a command of its own
+    parts = [seg for part in split_list(cmd) for seg in _pipeline(part)]
     if not parts:
         return True
     for part in parts:

@@ -23,6 +23,7 @@ from imagesmith.record.commands import (
     Install,
     and_list,
     is_editor,
+    program,
     is_shell_state,
     looks_read_only,
     parse_install,
@@ -32,7 +33,12 @@ from imagesmith.record.commands import (
 )
 from imagesmith.record.journal import Command, Journal
 from imagesmith.record.noise import is_noise
-from imagesmith.record.secrets import SECRET_VALUE, secret_env_reason, secret_reason
+from imagesmith.record.secrets import (
+    SECRET_VALUE,
+    made_credential,
+    secret_env_reason,
+    secret_reason,
+)
 from imagesmith.record.snapshots import PackageSnapshot, changed_packages, normalize_pip_name
 
 # Kernel file times can lag the shell's clock by a tick; widen each command's run by this.
@@ -214,16 +220,21 @@ def _belongs_to(path: str, name: str, manager: str) -> bool:
     """Whether a deleted path belongs to package `name` of `manager`: below site-packages, its
     .dist-info/.egg-info or a top-level folder/module of that name; dpkg's info files."""
     if manager == "pip":
-        _, sep, below = path.partition("-packages/")
-        if not sep:
+        m = re.search(r"/(?:site|dist)-packages/(.*)$", path)
+        if m is None:
             return False
-        top = below.split("/", 1)[0].lower().replace("-", "_")
-        name = name.lower()
-        return top in (name, f"{name}.py") or (
-            top.startswith(name + "_") and top.endswith((".dist_info", ".egg_info")))
+        below = m.group(1)
+        top = below.split("/", 1)[0].lower().replace("-", "_").replace(".", "_")
+        name = name.lower().replace(".", "_")
+        if top in (name, f"{name}_py"):
+            return True
+        meta = re.fullmatch(r"(.+?)_(\d[^/]*?)_(dist|egg)_info", top)
+        return meta is not None and meta.group(1) == name
     if manager == "dpkg":
         base = PurePosixPath(path).name
-        return path.startswith("/var/lib/dpkg/info/") and base.split(":")[0].split(".")[0] == name
+        package = re.split(r"[:=]", name, maxsplit=1)[0]
+        stem = re.sub(r"\.(list|md5sums|conffiles|postinst|preinst|postrm|prerm|triggers|shlibs|symbols|templates|config)$", "", base)
+        return path.startswith("/var/lib/dpkg/info/") and stem.split(":")[0] == package
     return False
 
 
@@ -299,7 +310,8 @@ def _env_steps(commands: list[Command], base_env: dict[str, str], kept: list[_Ke
         env: dict[str, str] = {}
         args: dict[str, str] = {}
         for name, value in changes.items():
-            reason = None if include_secrets else secret_env_reason(name, value or "")
+            reason = (None if include_secrets or value is None
+                      else secret_env_reason(name, value))
             if reason:
                 secrets.append({"path": f"ENV {name}", "reason": reason, "source": f"#{cmd.n}",
                                 "supply": f"at run time: docker run -e {name} (or the job's "
@@ -403,12 +415,12 @@ def _leave_out_secret_commands(kept: list[_Kept], dropped: list[dict[str, object
     for item in kept:
         cmd = item.command
         made = sorted(p for p in item.touched | written_paths(cmd.cmd, cmd.cwd_before)
-                      if secret_reason(p))
+                      if made_credential(p))
         in_text = SECRET_VALUE.search(cmd.cmd)
         if not made and not in_text:
             out.append(item)
             continue
-        what = (f"makes {made[0]} ({secret_reason(made[0])})" if made
+        what = (f"makes {made[0]} ({made_credential(made[0])})" if made
                 else "holds a token, key or password on its command line")
         dropped.append({"n": cmd.n, "cmd": cmd.cmd, "reason": f"left out: it {what}"})
         target = made[0] if made else None
@@ -604,7 +616,9 @@ def _unexplained_steps(
             parent = by_path.get(str(PurePosixPath(change.path).parent))
             t = parent.ctime_us if parent else None
             if not explained(t):
-                steps.append(Step(t or 0, "run", f"RUN rm -rf {shlex.quote(change.path)}", "deleted outside recorded commands"))
+                # no time known: last, after every step that might still have used it
+                steps.append(Step(t or LAST, "run", f"RUN rm -rf {shlex.quote(change.path)}",
+                                  "deleted outside recorded commands"))
             continue
         if explained(change.ctime_us):
             continue
@@ -695,6 +709,8 @@ def _render(base: BaseInfo, steps: Iterable[Step], header: str) -> str:
 
 
 MAX_JOINED = 20  # commands per merged RUN: few layers, still a readable step
+_CHANGES_SHELL = frozenset({"eval", "exec", "trap", "set", "shopt", "ulimit", "umask", "alias",
+                            "function", "exit", "return", "shift", "readonly", "declare"})
 
 
 def merge_runs(instructions: list[str]) -> list[str]:
@@ -716,8 +732,15 @@ def merge_runs(instructions: list[str]) -> list[str]:
             flush()
             out.append(text)
             continue
+        if "#" in body or body.rstrip().endswith("&") or "\\\n" in body or "\n" in body:
+            # a comment would swallow what is joined after it (`make # x && b`), a background
+            # job or a continuation changes with what follows: such a command keeps its own RUN
+            flush()
+            out.append(text)
+            continue
         parts = and_list(body)
-        safe = parts is not None and not any(is_shell_state(p) for p in parts)
+        safe = parts is not None and not any(is_shell_state(p) or program(p) in _CHANGES_SHELL
+                                             for p in parts)
         group.append(body if safe else f"( {body} )")
         if len(group) >= MAX_JOINED:
             flush()

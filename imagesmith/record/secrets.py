@@ -42,6 +42,26 @@ SECRET_CONTENT = re.compile(
 )
 
 
+# Files that are credentials by their name or place alone, wherever a command made them (a
+# package's tokenization_utils.py or cacert.pem is not one: wildcards apply only to files
+# copied into the build folder, whose content is checked too).
+_CREDENTIAL_FILES = frozenset(n for n, _ in SECRET_NAMES if "*" not in n)
+_SYSTEM = ("/usr/", "/opt/conda/", "/etc/ssl/", "/etc/ca-certificates", "/var/lib/")
+
+
+def made_credential(path: str) -> str | None:
+    """Why a file a kept command made is a credential (strict: names and places only)."""
+    if path.startswith(_SYSTEM) or "-packages/" in path:
+        return None
+    name = PurePosixPath(path).name.lower()
+    if name in _CREDENTIAL_FILES:
+        return dict(SECRET_NAMES)[name]
+    for pattern, reason in SECRET_DIRS:
+        if fnmatchcase(path, pattern) and not path.endswith((".pub", "known_hosts", "config.pub")):
+            return reason
+    return None
+
+
 def secret_reason(path: str, content: bytes | None = None) -> str | None:
     """Why `path` (with its content, when known) looks like a secret, or None."""
     name = PurePosixPath(path).name.lower()
@@ -59,7 +79,11 @@ def secret_reason(path: str, content: bytes | None = None) -> str | None:
 # Words of a variable name (split at `_`) that make it a credential: HF_TOKEN, WANDB_API_KEY,
 # AWS_SECRET_ACCESS_KEY, DB_PASSWORD; not TOKENIZERS_PARALLELISM or KEYBOARD.
 _SECRET_WORDS = frozenset({"TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIALS",
-                           "CREDENTIAL", "APIKEY", "AUTH", "PASSPHRASE"})
+                           "CREDENTIAL", "APIKEY", "AUTH", "PASSPHRASE", "PASS", "PWD"})
+_SECRET_NAMES = frozenset({"PGPASSWORD", "MYSQL_PWD", "REDISCLI_AUTH", "WANDB_KEY"})
+# A variable that names where a secret lives is no secret: HF_TOKEN_PATH, PASSWD_FILE, SSH_AUTH_SOCK
+_LOCATION_WORDS = frozenset({"FILE", "PATH", "DIR", "SOCK", "HOME", "STORE", "FOLDER", "LOCATION"})
+_NOT_SECRETS = frozenset({"PWD", "OLDPWD", "NO_AUTH"})
 _KEY_QUALIFIERS = frozenset({"API", "ACCESS", "PRIVATE", "SECRET", "SSH", "SIGNING", "ENCRYPTION",
                              "LICENSE", "LICENCE"})
 SECRET_VALUE = re.compile(
@@ -72,13 +96,20 @@ SECRET_VALUE = re.compile(
     r"|\bsk-[A-Za-z0-9_-]{20,}"
     r"|\bxox[baprs]-[A-Za-z0-9-]{10,}"
     r"|\bAIza[0-9A-Za-z_-]{35}"
-    r"|://[^/\s:@]+:[^/\s@]+@"  # a URL with a password in it (pip's --index-url, git remotes)
+    r"|://[^/\s:@]*:[^/\s@]+@"  # a URL with a password in it (pip's --index-url, git remotes)
 )
 
 
 def secret_env_reason(name: str, value: str) -> str | None:
     """Why an exported variable looks like a credential, or None."""
-    words = name.upper().split("_")
+    upper = name.upper()
+    words = upper.split("_")
+    if SECRET_VALUE.search(value):
+        return "its value looks like a token, key or a URL with a password"
+    if upper in _NOT_SECRETS or words[-1] in _LOCATION_WORDS or (len(words) > 1 and words[-2] in _LOCATION_WORDS):
+        return None
+    if upper in _SECRET_NAMES:
+        return f"its name ({name}) says it holds a credential"
     if any(w in _SECRET_WORDS for w in words):
         return f"its name ({name}) says it holds a credential"
     if any(w == "KEY" and i > 0 and words[i - 1] in _KEY_QUALIFIERS for i, w in enumerate(words)):

@@ -300,7 +300,8 @@ def _run_build(engine: Engine, folder: Path, dockerfile: Path, result: BuildResu
                 seen_steps += 1
                 stage_totals[event.stage or ""] = event.total or 0
                 step_no, total = seen_steps, sum(stage_totals.values())
-                current = _instruction_by_text(parsed, event.text, matched)
+                current = _instruction_by_text(parsed, event.text, matched,
+                                               _stage_index(parsed, event.stage, options.target))
                 event = BuildEvent("step", f"Step {step_no} : {event.text}", step_no, total)
             elif event.kind == "step":
                 step_no, total = event.step, event.total
@@ -450,12 +451,33 @@ class _BuildLog:
         self.part.unlink(missing_ok=True)
 
 
-def _instruction_by_text(parsed: ParsedDockerfile, text: str, matched: set[int]) -> Instruction | None:
-    """The instruction a BuildKit step names (`RUN pip install tqdm`), the first not yet
-    matched: the same text, else the same keyword (BuildKit writes FROM's image normalised)."""
+def _stage_index(parsed: ParsedDockerfile, stage: str | None, target: str | None) -> int | None:
+    """The stage a BuildKit step belongs to: `[name k/n]` names it (`stage-N` when unnamed);
+    no name is the stage being built (--target, else the last)."""
+    if not parsed.stages:
+        return None
+    if stage:
+        m = re.fullmatch(r"stage-(\d+)", stage)
+        if m and int(m.group(1)) < len(parsed.stages):
+            return int(m.group(1))
+        found = [s.index for s in parsed.stages if s.name == stage.lower()]
+        return found[0] if found else None
+    if target:
+        found = [s.index for s in parsed.stages if s.name == target.lower()]
+        if found:
+            return found[0]
+    return parsed.stages[-1].index
+
+
+def _instruction_by_text(parsed: ParsedDockerfile, text: str, matched: set[int],
+                         stage: int | None = None) -> Instruction | None:
+    """The instruction a BuildKit step names (`RUN pip install tqdm`) in its stage, the first
+    not yet matched: the same text, else the same keyword (BuildKit writes FROM's image
+    normalised)."""
     words = " ".join(text.split())
     keyword = words.split(" ", 1)[0].upper()
-    candidates = [(i, ins) for i, ins in enumerate(parsed.instructions) if i not in matched]
+    candidates = [(i, ins) for i, ins in enumerate(parsed.instructions) if i not in matched
+                  and (stage is None or ins.stage == stage)]
     for pick in ([c for c in candidates if " ".join(c[1].original.split()) == words],
                  [c for c in candidates if c[1].cmd == keyword]):
         if pick:

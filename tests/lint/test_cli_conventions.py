@@ -117,3 +117,41 @@ def test_compat_reads_a_dockerfile_from_stdin() -> None:
     assert res.exit_code == 1, res.stderr
     doc = json.loads(res.stdout)
     assert doc["target"] == "-" and {g["verdict"] for g in doc["groups"]} == {"fails"}
+
+
+def test_pragma_reasons_need_their_dashes_and_prose_is_no_pragma() -> None:
+    from imagesmith.parse.pragmas import malformed_pragma, parse_pragma
+
+    assert parse_pragma(1, "# imagesmith: ignore=IS105 is fine here") is None  # not IS, FINE...
+    assert malformed_pragma("# imagesmith: ignore=IS105 is fine here")
+    assert parse_pragma(1, "# imagesmith: ignore=IS105 DL3008").codes == ("IS105", "DL3008")  # type: ignore[union-attr]
+    for prose in ("# imagesmith generated this file", "# imagesmith.yaml configures the lint",
+                  "# hadolint ignore is used below because", "# hadolint shell=bash"):
+        assert malformed_pragma(prose) is None, prose
+
+
+def test_buildkit_output_without_an_image_line_is_a_build(tmp_path: Path) -> None:
+    from imagesmith.engine.buildkit import _events
+
+    class Client:
+        def __init__(self, lines: list[str], rc: int) -> None:
+            self.stdout, self.rc = iter(lines), rc
+
+        def wait(self) -> int:
+            return self.rc
+
+    kinds = [e.kind for e in _events(Client(["#5 [1/2] FROM x", "#6 [2/2] RUN a",
+                                             "#7 exporting manifest sha256:ab", "#7 naming to x done"], 0))]  # type: ignore[arg-type]
+    assert kinds == ["step", "step", "done"]
+
+
+def test_buildkit_steps_map_to_their_own_stage() -> None:
+    from imagesmith.core.profile import load_profile
+    from imagesmith.model import model_for
+    from imagesmith.services.build import _instruction_by_text, _stage_index
+
+    parsed = model_for("FROM python AS unused\nRUN echo a\nFROM debian\nRUN echo a\n", "Dockerfile",
+                       load_profile("default"))
+    stage = _stage_index(parsed, "", None)
+    assert _instruction_by_text(parsed, "FROM docker.io/library/debian", set(), stage).line == 3  # type: ignore[union-attr]
+    assert _instruction_by_text(parsed, "RUN echo a", set(), stage).line == 4  # type: ignore[union-attr]

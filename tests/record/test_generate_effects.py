@@ -203,3 +203,48 @@ def test_commands_that_make_or_hold_credentials_are_left_out() -> None:
     reasons = {d["n"]: d["reason"] for d in plan.dropped}
     assert reasons[3].startswith("left out: it makes /root/.ssh/id_ed25519")
     assert plan.files == {}
+
+
+def test_commands_with_comments_or_background_jobs_keep_their_own_run() -> None:
+    from imagesmith.record.generate import merge_runs
+
+    assert merge_runs(["RUN make # build it", "RUN touch b"]) == ["RUN make # build it", "RUN touch b"]
+    assert merge_runs(["RUN a", "RUN sleep 9 &", "RUN b"]) == ["RUN a", "RUN sleep 9 &", "RUN b"]
+    assert merge_runs(["RUN eval 'cd /tmp'", "RUN touch x"]) == ["RUN ( eval 'cd /tmp' ) \\\n && touch x"]
+
+
+def test_package_files_are_no_credentials() -> None:
+    site = "/usr/local/lib/python3.6/dist-packages"
+    cmds = [_cmd(1, "pip install transformers certifi")]
+    changes = [_during(1, f"{site}/transformers/tokenization_utils.py"),
+               _during(1, f"{site}/certifi/cacert.pem")]
+    plan = _plan(cmds, changes)
+    assert plan.secrets_left_out == [] and _runs(plan.dockerfile)[0].startswith("RUN pip install")
+
+
+def test_pipelines_and_substitutions_are_not_read_only() -> None:
+    from imagesmith.record.commands import looks_read_only
+
+    for cmd in ("cat requirements.txt | xargs pip install", "echo y | apt-get install vim",
+                "cat get-pip.py | python", "echo $(rm -rf /x)", "ls `rm x`"):
+        assert not looks_read_only(cmd), cmd
+    for cmd in ("cat f | grep x", "ls | wc -l", "ls > /dev/null"):
+        assert looks_read_only(cmd), cmd
+
+
+def test_a_deletion_with_no_known_time_comes_last() -> None:
+    cmds = [_cmd(1, "cp /root/data/f /opt/f")]
+    plan = _plan(cmds, [_during(1, "/opt/f"), _deleted(9, "/root/data")])
+    runs = _runs(plan.dockerfile)
+    assert runs == ["RUN cp /root/data/f /opt/f", "RUN rm -rf /root/data"]
+
+
+def test_location_variables_are_no_credentials() -> None:
+    from imagesmith.record.secrets import secret_env_reason
+
+    for name, value in (("PASSWD_FILE", "/etc/passwd"), ("HF_TOKEN_PATH", "/x"),
+                        ("SSH_AUTH_SOCK", "/tmp/agent"), ("PWD", "/x"), ("NO_AUTH", "1")):
+        assert secret_env_reason(name, value) is None, name
+    for name, value in (("PGPASSWORD", "x"), ("MYSQL_PWD", "x"), ("DB_PASS", "x"),
+                        ("REDIS_URL", "redis://:pw@h:6379")):
+        assert secret_env_reason(name, value), name
