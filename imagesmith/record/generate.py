@@ -450,6 +450,13 @@ def _journal_only_edits(commands: list[Command]) -> list[tuple[Command, str]]:
     return out
 
 
+def _named_by_steps(kept: list[_Kept], manager: str) -> set[str]:
+    """The packages the kept install steps of `manager` name (normalised, versions dropped)."""
+    return {normalize_pip_name(re.split(r"[=<>!~\[; ]", r, maxsplit=1)[0])
+            for k in kept if k.install and k.install.manager == manager
+            for r in k.install.requirements}
+
+
 def _place_dependency_pins(kept: list[_Kept], start: PackageSnapshot | None, end: PackageSnapshot,
                            warnings: list[str]) -> None:
     """Without file changes (cluster mode) no dist-info says which step installed a dependency:
@@ -458,8 +465,7 @@ def _place_dependency_pins(kept: list[_Kept], start: PackageSnapshot | None, end
     steps = [k for k in kept if k.install and k.install.manager == "pip"]
     if not steps:
         return
-    named = {normalize_pip_name(re.split(r"[=<>!~\[; ]", r, maxsplit=1)[0])
-             for k in steps for r in k.install.requirements}  # type: ignore[union-attr]
+    named = _named_by_steps(kept, "pip")
     new = changed_packages(start, end, "pip")
     extra = sorted(f"{normalize_pip_name(n)}=={v}" for n, v in new.items()
                    if normalize_pip_name(n) not in named)
@@ -482,9 +488,7 @@ def _replaced_base_packages(kept: list[_Kept], start: PackageSnapshot | None,
     for manager in ("pip", "conda"):
         before = {normalize_pip_name(k): v for k, v in start.manager(manager).items()}
         after = {normalize_pip_name(k): v for k, v in end.manager(manager).items()}
-        named = {normalize_pip_name(re.split(r"[=<>!~\[; ]", r, maxsplit=1)[0])
-                 for k in kept if k.install and k.install.manager == manager
-                 for r in k.install.requirements}
+        named = _named_by_steps(kept, manager)
         for name in sorted(before):
             if name in named or after.get(name, before[name]) == before[name]:
                 continue

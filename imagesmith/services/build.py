@@ -185,11 +185,13 @@ def build_folder(
     tag = tag or default_tag(source, profile)
     with ExitStack() as stack:
         folder = source
+        extracted = None
         if _is_bundle(source):
             from imagesmith.bundle.reader import extracted_bundle
 
             progress.phase("extract", f"checking and extracting bundle {source.name}")
-            folder = stack.enter_context(extracted_bundle(source)).context_dir
+            extracted = stack.enter_context(extracted_bundle(source))
+            folder = extracted.context_dir
         elif not source.is_dir():
             raise UserInputError("not a build folder or a request bundle (.tar.gz)", where=source)
         dockerfile = folder / (options.dockerfile or profile.build.dockerfile_name)
@@ -200,8 +202,8 @@ def build_folder(
             raise UserInputError(f"no file named {profile.build.dockerfile_name} in the build folder",
                                  where=folder, hint="the cluster needs exactly this name")
         result = BuildResult(context=source, tag=tag, log_path=log_path_for(source))
-        if folder != source:
-            _review_gate(source, profile, options, result, progress)
+        if extracted is not None:
+            _review_gate(source, extracted, profile, options, result, progress)
         report = None
         if lint:
             progress.phase("lint", f"linting {dockerfile}"
@@ -230,14 +232,15 @@ def build_folder(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _review_gate(bundle: Path, profile: Profile, options: BuildOptions, result: BuildResult,
-                 progress: ProgressSink) -> None:
+def _review_gate(bundle: Path, extracted: Any, profile: Profile, options: BuildOptions,
+                 result: BuildResult, progress: ProgressSink) -> None:
     """A bundle is built under the admins' policy: what review rejects is not built, unless
-    --override-review says so, which the build log records."""
-    from imagesmith.services.review import review_bundle
+    --override-review says so, which the build log records. It reviews the extracted copy the
+    build reads (a bundle of a CUDA tarball is not checked and unpacked twice)."""
+    from imagesmith.services.review import review_extracted
 
     progress.phase("review", f"reviewing {bundle.name} (the admins' policy)")
-    report = review_bundle(bundle, profile)
+    report = review_extracted(bundle, extracted, profile)
     result.review = {"verdict": report.verdict, "reasons": report.reject + report.changes,
                      "overridden": False}
     if report.verdict != "reject":

@@ -134,34 +134,41 @@ def language_of(request: dict[str, Any]) -> str:
 def review_bundle(path: Path, profile: Profile, limits: ReadLimits | None = None,
                   lang: str | None = None) -> ReviewReport:
     with extracted_bundle(path, limits=limits) as bundle:
-        from imagesmith.model import model_for
-        from imagesmith.services.lint import admin_policy, lint_paths
+        return review_extracted(path, bundle, profile, lang)
 
-        manifest = bundle.manifest
-        report = ReviewReport(
-            bundle=str(path),
-            profile={"name": profile.name, "version": profile.version},
-            request=dict(manifest.get("request") or {}),
-            files=[f for f in manifest["files"] if f.get("type", "file") == "file"],
-            claimed={k: manifest.get(k) for k in ("tool", "profile", "forced", "lint")},
-            request_text=bundle.request_text,
-            smoke_tests=list(manifest.get("smoke_tests") or []),
-        )
-        report.lang = lang or language_of(report.request)
-        context = bundle.context_dir
-        dockerfile = context / "Dockerfile"
-        report.lint = lint_digest(lint_paths([context], profile, admin_policy()), context)
-        try:
-            text = dockerfile.read_text(encoding="utf-8")
-            report.dockerfile = text.splitlines()
-            parsed = model_for(text, "Dockerfile", profile, context_dir=context)
-        except (DockerfileParseError, UnicodeDecodeError) as exc:
-            report.reject.append(f"the Dockerfile does not parse: {exc}")
-            return report
-        report.pragmas = _pragmas(parsed, report.request.get("name") or "the requester")
-        report.base_image, report.env_changes = base_and_env(parsed, profile)
-        report.installs = install_facts(parsed, context)
-        report.compat = compat_dict(dockerfile, profile)
+
+def review_extracted(path: Path, bundle: Any, profile: Profile,
+                     lang: str | None = None) -> ReviewReport:
+    """The review of a bundle already checked and extracted (`build BUNDLE` reviews the copy it
+    builds from instead of extracting the bundle a second time)."""
+    from imagesmith.model import model_for
+    from imagesmith.services.lint import admin_policy, lint_paths
+
+    manifest = bundle.manifest
+    report = ReviewReport(
+        bundle=str(path),
+        profile={"name": profile.name, "version": profile.version},
+        request=dict(manifest.get("request") or {}),
+        files=[f for f in manifest["files"] if f.get("type", "file") == "file"],
+        claimed={k: manifest.get(k) for k in ("tool", "profile", "forced", "lint")},
+        request_text=bundle.request_text,
+        smoke_tests=list(manifest.get("smoke_tests") or []),
+    )
+    report.lang = lang or language_of(report.request)
+    context = bundle.context_dir
+    dockerfile = context / "Dockerfile"
+    report.lint = lint_digest(lint_paths([context], profile, admin_policy()), context)
+    try:
+        text = dockerfile.read_text(encoding="utf-8")
+        report.dockerfile = text.splitlines()
+        parsed = model_for(text, "Dockerfile", profile, context_dir=context)
+    except (DockerfileParseError, UnicodeDecodeError) as exc:
+        report.reject.append(f"the Dockerfile does not parse: {exc}")
+        return report
+    report.pragmas = _pragmas(parsed, report.request.get("name") or "the requester")
+    report.base_image, report.env_changes = base_and_env(parsed, profile)
+    report.installs = install_facts(parsed, context)
+    report.compat = compat_dict(dockerfile, profile)
     _judge(report)
     return report
 
