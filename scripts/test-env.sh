@@ -30,6 +30,11 @@ install_packages() {
   command -v chromium >/dev/null || missing+=(chromium)
   # A CJK font, so the review page's Chinese renders (checked on a screenshot).
   dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
+  # A real scheduler for verify --on: Slurm on localhost, its munge authentication.
+  command -v slurmctld >/dev/null || missing+=(slurmctld)
+  command -v slurmd >/dev/null || missing+=(slurmd)
+  command -v sbatch >/dev/null || missing+=(slurm-client)
+  command -v munged >/dev/null || missing+=(munge)
   if [ ${#missing[@]} -gt 0 ]; then
     say "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
@@ -252,6 +257,73 @@ install_sarif_multitool() {
   chmod u+x "$bin"  # its postinstall script does this; npm may not run install scripts
 }
 
+install_startdocker() {
+  # the guide's startdocker, as a test double over the local engine (test environment only)
+  install -m 0755 "$here/startdocker-double.sh" /usr/local/bin/startdocker
+  mkdir -p /ghome
+}
+
+slurm_ok() { sinfo -h -o '%T' 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; }
+
+start_slurm() {
+  # One node, this machine, three partitions: batch (default) and mcc as the guide's queues,
+  # and `full`, which is DOWN: jobs sent there stay queued (the "queue full" case).
+  local node conf=/etc/slurm/slurm.conf
+  node="$(hostname -s)"
+  mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm /run/munge
+  if ! grep -q "^NodeName=$node " "$conf" 2>/dev/null; then
+    say "writing $conf for node $node"
+    cat >"$conf" <<CONF
+# written by imagesmith scripts/test-env.sh: the local stand-in for the cluster's scheduler
+ClusterName=imagesmith
+SlurmctldHost=$node
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+SchedulerType=sched/backfill
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+StateSaveLocation=/var/spool/slurmctld
+SlurmdSpoolDir=/var/spool/slurmd
+SlurmctldPidFile=/run/slurmctld.pid
+SlurmdPidFile=/run/slurmd.pid
+SlurmctldLogFile=/var/log/slurm/slurmctld.log
+SlurmdLogFile=/var/log/slurm/slurmd.log
+ReturnToService=2
+KillWait=5
+MinJobAge=600
+InactiveLimit=0
+NodeName=$node CPUs=$(nproc) State=UNKNOWN
+PartitionName=batch Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+PartitionName=mcc Nodes=$node MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+PartitionName=full Nodes=$node MaxTime=INFINITE State=DOWN
+CONF
+  fi
+  [ -s /etc/munge/munge.key ] || { mungekey --create >/dev/null 2>&1 || \
+    dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 2>/dev/null; }
+  chown munge:munge /etc/munge/munge.key /run/munge 2>/dev/null || true
+  chmod 0400 /etc/munge/munge.key
+  if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+    say "starting munged"
+    runuser -u munge -- munged 2>/dev/null || munged --force
+  fi
+  pgrep -x slurmctld >/dev/null || { say "starting slurmctld"; slurmctld; }
+  pgrep -x slurmd >/dev/null || { say "starting slurmd"; slurmd; }
+  local i
+  for i in $(seq 1 30); do
+    slurm_ok && { say "slurm is up: $(sinfo -h -o '%P %a' | tr '\n' ' ')"; return 0; }
+    [ "$i" = 5 ] && scontrol update nodename="$node" state=resume >/dev/null 2>&1 || true
+    sleep 1
+  done
+  tail -5 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2 || true
+  die "slurm did not come up (see /var/log/slurm)"
+}
+
 build_cluster_images() {
   "$python" "$here/cluster_images.py" --base imagesmith/debian:bookworm \
     --base-py27 imagesmith/debian:bullseye-py27
@@ -269,6 +341,8 @@ main() {
   build_bullseye_py27
   build_cluster_images
   install_sarif_multitool
+  install_startdocker
+  start_slurm
   start_second_dockerd
   load_into_second_dockerd
   say "ready: engine $(docker version -f '{{.Server.Version}}'), registry bit:5000, images:"

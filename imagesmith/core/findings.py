@@ -38,6 +38,8 @@ class Finding:
     help: str = ""
     # Rule-specific structured facts (e.g. the package, the versions) for JSON consumers.
     data: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
+    # One past the last column (SARIF's and ruff's convention) on `line`; None: not known.
+    end_column: int | None = None
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

@@ -71,6 +71,29 @@ class Jobs:
             raise LoadError(f"{path}.job_uid", "must be a non-root uid (> 0)")
 
 
+SCHEDULERS = ("pbs", "slurm")
+
+
+@dataclass
+class Scheduler:
+    """How `verify --on GROUP` reaches the nodes: the batch system (through PSI/J), the shared
+    folder jobs write their results to, and the startdocker the nodes run images with."""
+
+    kind: str = "pbs"  # "pbs": Torque's qsub/qstat/qdel; "slurm": sbatch/squeue/scancel
+    results: str = "/ghome/{user}/imagesmith-jobs"  # seen by the submit host and every node
+    startdocker: str = "startdocker"
+    startdocker_args: str = ""  # more `-u` arguments for every probe job, e.g. "--ipc=host"
+    poll_seconds: float = 15.0  # how often the scheduler is asked about the jobs
+    probe_timeout: int = 600  # seconds the in-image probe may take per framework
+    reach_source: Literal["assumed", "stated"] = "assumed"  # how node groups' queue/resources are known
+
+    def validate(self, path: str) -> None:
+        if self.kind not in SCHEDULERS:
+            raise LoadError(f"{path}.kind", f"{self.kind!r} is not one of {', '.join(SCHEDULERS)}")
+        if self.poll_seconds <= 0:
+            raise LoadError(f"{path}.poll_seconds", "must be > 0")
+
+
 @dataclass
 class CatalogImage:
     name: str
@@ -107,6 +130,10 @@ class NodeGroup:
     gpus_per_node: int = 1
     brand: str = "geforce"
     queues: list[str] = field(default_factory=list)
+    # How a verify job reaches this group: its queue (default: the first of `queues`, else the
+    # jobs' default queue) and the scheduler's resource request (PBS `-l`, or sbatch options).
+    queue: str | None = None
+    resources: str | None = None
 
     def validate(self, path: str) -> None:
         _check_version(self.compute_capability, f"{path}.compute_capability")
@@ -129,6 +156,7 @@ class Profile:
     build: BuildSettings = field(default_factory=BuildSettings)
     paths: Paths = field(default_factory=Paths)
     jobs: Jobs = field(default_factory=Jobs)
+    scheduler: Scheduler = field(default_factory=Scheduler)
     # Where it came from, for `profile show` and reports; not part of the TOML.
     source: str = field(default="", metadata={"dump": False})
 

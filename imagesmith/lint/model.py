@@ -59,6 +59,7 @@ def finding_json(f: Finding) -> dict[str, Any]:
         "line": f.line,
         "end_line": f.end_line if f.end_line is not None else f.line,
         "column": f.column,
+        "end_column": f.end_column,
         "message": f.message,
         "help": f.help,
     }

@@ -11,7 +11,7 @@ pragmas (lint/suppress.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,11 +23,12 @@ from imagesmith.lint.twins import merge_twins
 from imagesmith.lint.model import DOCKERFILE, JOB_SCRIPT, FileResult
 from imagesmith.lint.settings import Settings, code_enabled, severity_override
 from imagesmith.lint.suppress import apply_pragmas
+from imagesmith.rules.base import Hit
 
 if TYPE_CHECKING:
     from imagesmith.analysis.external import ExternalFinding
     from imagesmith.core.profile import Profile
-    from imagesmith.rules.base import Hit, Rule
+    from imagesmith.rules.base import Rule
 
 
 @dataclass
@@ -45,6 +46,23 @@ class LintJob:
     @property
     def kind(self) -> str:
         return JOB_SCRIPT if self.job_script else DOCKERFILE
+
+
+def _span(hit: Hit, lines: Sequence[str]) -> tuple[int, int | None]:
+    """The columns a hit covers on its first line: the rule's own, else its subject's first
+    occurrence on that line, else the line's text without its indentation."""
+    if hit.column > 1 or hit.end_column is not None:
+        return hit.column, hit.end_column
+    if not 1 <= hit.line <= len(lines):
+        return hit.column, None
+    text = lines[hit.line - 1].rstrip()
+    if hit.subject:
+        at = text.find(hit.subject)
+        if at >= 0:
+            return at + 1, at + 1 + len(hit.subject)
+    if not text.strip():
+        return hit.column, None
+    return len(text) - len(text.lstrip()) + 1, len(text) + 1
 
 
 def _special_finding(
@@ -178,6 +196,7 @@ def check(
     """Run the rules (and merge `external` hadolint findings) on a prepared job."""
     eff = job.settings
     findings: list[Finding] = []
+    lines = job.text.splitlines()
     for rule in rules:
         if rule.input_kind != job.kind or not code_enabled(rule.code, eff):
             continue
@@ -185,6 +204,7 @@ def check(
             continue
         override = severity_override(rule.code, eff)
         for hit in _hits(rule, job.parsed, profile):
+            column, end_column = _span(hit, lines)
             findings.append(Finding(
                 code=rule.code,
                 name=rule.name,
@@ -193,9 +213,10 @@ def check(
                 path=job.label,
                 line=hit.line,
                 end_line=hit.end_line,
-                column=hit.column,
+                column=column,
                 help=hit.help,
                 data=dict(hit.data),
+                end_column=end_column,
             ))
     for ext in external:
         if ext.code == "DL1000" and job.parsed is not None:
@@ -210,7 +231,10 @@ def check(
                     severity=Severity.INFO))
             continue
         if code_enabled(ext.code, eff):
-            findings.append(as_finding(ext, job.label, severity_override(ext.code, eff)))
+            finding = as_finding(ext, job.label, severity_override(ext.code, eff))
+            column, end_column = _span(Hit(finding.message, finding.line, column=finding.column),
+                                       lines)
+            findings.append(replace(finding, column=column, end_column=end_column))
     filtered = apply_pragmas(findings, job.parsed, job.kind, enabled=eff.pragmas)
     context = str(job.context) if job.context is not None and job.kind == DOCKERFILE else None
     job.result = FileResult(

@@ -232,6 +232,15 @@ def _count(text: str) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 18 else None
 
 
+def walltime_seconds(value: str) -> int | None:
+    """Seconds of a Torque walltime (`SS`, `MM:SS`, `HH:MM:SS`, `DD:HH:MM:SS`), None if invalid."""
+    if not re.fullmatch(r"\d{1,9}(:\d{1,9}){0,3}", value):
+        return None
+    fields = [int(p) for p in value.split(":")]
+    scales = (86400, 3600, 60, 1)[-len(fields) :]
+    return sum(f * s for f, s in zip(fields, scales))
+
+
 def parse_node_spec(raw: str) -> NodeSpec:
     parts = raw.split(":")
     count: int | None = _count(parts[0])

@@ -33,6 +33,10 @@ class Hit:
     help: str = ""
     severity: Severity | None = None  # a rule may lower/raise a single hit (e.g. uncertain data)
     data: dict[str, Any] = field(default_factory=dict)
+    # The word the hit is about (an image, a path, a variable): the runner points the column
+    # span at it on `line`; without it the span is the line's text.
+    subject: str | None = None
+    end_column: int | None = None  # one past the last column, when the rule knows it
 
 
 @dataclass(frozen=True)

@@ -78,9 +78,11 @@ def serve(profile: Profile) -> None:
         diagnostics = []
         for f in found:
             end_line = max(f.end_line or f.line, f.line)
+            end_char = (f.end_column - 1 if f.end_column is not None and end_line == f.line
+                        else len(_line_text(lines, end_line)))  # the subject, else to line end
             diagnostics.append(t.Diagnostic(
                 range=t.Range(t.Position(max(f.line - 1, 0), max(f.column - 1, 0)),
-                              t.Position(max(end_line - 1, 0), len(_line_text(lines, end_line)))),
+                              t.Position(max(end_line - 1, 0), end_char)),
                 message=f.message + (f"\nfix: {f.help}" if f.help else ""),
                 severity=t.DiagnosticSeverity(SEVERITY.get(f.severity.value, 3)),
                 code=f.code, source="imagesmith",

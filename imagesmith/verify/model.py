@@ -32,6 +32,23 @@ class Check:
         return "failed" if self.severity == "error" else "warning"
 
 
+def junit_cases(checks: list[Check], classname: str) -> list[Any]:
+    """One JUnit test case per check: skipped with its reason, or failed when it fails verify."""
+    from imagesmith.report.junit import JUnitCase
+
+    cases = []
+    for c in checks:
+        case = JUnitCase(name=c.name, classname=classname, time=c.duration,
+                         system_out="\n".join([c.summary, *c.details]))
+        if c.skipped is not None:
+            case.skipped = c.skipped
+        elif c.fails_verify:
+            case.failure = c.summary
+            case.failure_text = "\n".join(c.details) or c.summary
+        cases.append(case)
+    return cases
+
+
 @dataclass
 class VerifyReport:
     image: str
@@ -53,19 +70,10 @@ class VerifyReport:
         }
 
     def to_junit(self) -> str:
-        from imagesmith.report.junit import JUnitCase, JUnitSuite, render_junit
+        from imagesmith.report.junit import JUnitSuite, render_junit
 
-        cases = []
-        for c in self.checks:
-            case = JUnitCase(name=c.name, classname="imagesmith.verify",
-                             time=c.duration, system_out="\n".join([c.summary, *c.details]))
-            if c.skipped is not None:
-                case.skipped = c.skipped
-            elif c.fails_verify:
-                case.failure = c.summary
-                case.failure_text = "\n".join(c.details) or c.summary
-            cases.append(case)
-        return render_junit([JUnitSuite(f"imagesmith verify {self.image}", cases)])
+        return render_junit([JUnitSuite(f"imagesmith verify {self.image}",
+                                        junit_cases(self.checks, "imagesmith.verify"))])
 
     def render_text(self) -> str:
         marks = {"passed": "PASS", "failed": "FAIL", "warning": "WARN", "skipped": "SKIP"}

@@ -27,11 +27,14 @@ def _escape(text: str, prop: bool = False) -> str:
 def render_github(report: LintReport) -> str:
     out = []
     for f in report.findings:
-        end = f",endLine={f.end_line}" if f.end_line and f.end_line > f.line else ""
+        if f.end_line and f.end_line > f.line:
+            end = f",endLine={f.end_line}"  # GitHub ignores columns on multi-line annotations
+        else:
+            end = f",endColumn={f.end_column}" if f.end_column and f.end_column > f.column else ""
         title = _escape(f"{f.code} {f.name}", prop=True)
         message = _escape(f.message + (f" (fix: {f.help})" if f.help else ""))
         out.append(
-            f"::{_KIND[f.severity]} file={_escape(f.path, True)},line={f.line}{end},"
-            f"col={f.column},title={title}::{message}"
+            f"::{_KIND[f.severity]} file={_escape(f.path, True)},line={f.line},"
+            f"col={f.column}{end},title={title}::{message}"
         )
     return "\n".join(out) + ("\n" if out else "")

@@ -63,7 +63,10 @@ def _excerpt(f: Finding, lines: list[str], colour: bool) -> list[str]:
         return []
     number = f"{f.line:>5} | "
     start = max(f.column - 1, len(text) - len(text.lstrip()))
-    marker = " " * (len(number) - 2) + "| " + " " * start + "^" * max(1, min(len(text) - start, 60))
+    stop = len(text)
+    if f.end_column is not None and (f.end_line is None or f.end_line == f.line):
+        stop = min(stop, f.end_column - 1)
+    marker = " " * (len(number) - 2) + "| " + " " * start + "^" * max(1, min(stop - start, 60))
     return ["    " + number + text, "    " + _paint(marker, _COLOURS[f.severity], colour)]
 
 

@@ -22,6 +22,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
             line=stage.line,
             help=f"start FROM one of {catalog}, or ask the admins to pull `{stage.base}` into "
             f"{profile.registry} first (the guide's way 1)",
+            subject=stage.base,
             data={"base": stage.base, "catalog": [img.name for img in profile.catalog]},
         )
 

@@ -28,6 +28,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
             f"base image `{stage.base}` has no fixed tag: the build gets whatever `latest` is then",
             line=stage.line,
             help=f"pin a version tag or a digest, e.g. `{repo}:<version>`",
+            subject=stage.base,
             data={"base": stage.base},
         )
 

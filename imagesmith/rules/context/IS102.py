@@ -26,6 +26,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 line=ins.line,
                 end_line=ins.end_line,
                 help=f"copy the file into {folder}/ and use `{ins.cmd} ./{name} ...`",
+                subject=src.source,
                 data={"source": src.source},
             )
 

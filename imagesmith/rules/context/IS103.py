@@ -25,6 +25,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 line=ins.line,
                 end_line=ins.end_line,
                 help="copy the file into the build folder and name it relative to it",
+                subject=src.source,
                 data={"source": src.source},
             )
             continue
@@ -44,6 +45,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 line=ins.line,
                 end_line=ins.end_line,
                 help=f"replace the link by a copy of what it points to (cp -rL {link.path} ...)",
+                subject=src.source,
                 data={"source": src.source, "link": link.path, "target": link.target},
             )
 

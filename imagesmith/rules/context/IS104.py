@@ -25,6 +25,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 severity=Severity.WARNING,
                 help="give the variable a value in the Dockerfile (ENV or ARG with a default), "
                 "or name the file literally",
+                subject=src.written,
                 data={"source": src.written, "unknown": match.reason},
                 **where,  # type: ignore[arg-type]
             )
@@ -35,6 +36,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 f"{ins.cmd} source `{src.source}` matches nothing in the build folder "
                 f"{context.root}: {match.reason}",
                 help=f"put `{src.source}` into the build folder (or fix the name)",
+                subject=src.source,
                 data={"source": src.source},
                 **where,  # type: ignore[arg-type]
             )
@@ -46,6 +48,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 f"{named}{more}; sending the build context fails there",
                 help="make the files readable (chmod a+r, or a folder a+rx), or leave them out "
                 "with .dockerignore",
+                subject=src.source,
                 data={"source": src.source, "unreadable": [p for p, _ in match.unreadable]},
                 **where,  # type: ignore[arg-type]
             )
@@ -55,6 +58,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 f"{ins.cmd} source `{src.source}` matches only what .dockerignore excludes "
                 f"({listed}): the build does not find it",
                 help="remove the pattern from .dockerignore or the COPY",
+                subject=src.source,
                 data={"source": src.source, "ignored": list(match.ignored)},
                 **where,  # type: ignore[arg-type]
             )

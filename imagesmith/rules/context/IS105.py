@@ -54,6 +54,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 line=add.line,
                 severity=Severity.ERROR,
                 help=f"use `{instead}` to keep the archive as a file, or drop the later tar step",
+                subject=add.source,
                 data={"source": add.source, "path": path, "used_on": uses},
             )
         else:
@@ -63,6 +64,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 severity=Severity.INFO,
                 help=f"to keep the archive as a file use `{instead}`; to unpack, say so with "
                 f"`ADD --unpack=true` or COPY + tar",
+                subject=add.source,
                 data={"source": add.source, "path": path},
             )
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from imagesmith.core.findings import Severity
 from imagesmith.core.profile import Profile
-from imagesmith.parse.jobscript import ParsedJobScript
+from imagesmith.parse.jobscript import ParsedJobScript, walltime_seconds
 from imagesmith.rules.base import Hit, Rule, RuleDoc
 from imagesmith.rules.jobs import GROUP, INPUT_KIND
 
@@ -16,15 +16,6 @@ from imagesmith.rules.jobs import GROUP, INPUT_KIND
 _HMS = re.compile(r"^(\d{1,9}):(\d{1,2}):(\d{1,2})$")
 _DHMS = re.compile(r"^(\d{1,9}):(\d{1,2}):(\d{1,2}):(\d{1,2})$")
 _MS = re.compile(r"^(\d{1,9}):(\d{1,2})$")
-
-
-def walltime_seconds(value: str) -> int | None:
-    """Seconds of a Torque walltime (`SS`, `MM:SS`, `HH:MM:SS`, `DD:HH:MM:SS`), None if invalid."""
-    if not re.fullmatch(r"\d{1,9}(:\d{1,9}){0,3}", value):
-        return None
-    fields = [int(p) for p in value.split(":")]
-    scales = (86400, 3600, 60, 1)[-len(fields) :]
-    return sum(f * s for f, s in zip(fields, scales))
 
 
 def _check_one(value: str, line: int) -> Iterable[Hit]:

@@ -34,6 +34,7 @@ def check(parsed: ParsedJobScript, profile: Profile) -> Iterable[Hit]:
             line=d.line,
             help=f"write it under {allowed}, e.g. `#PBS {d.option} "
             f"{profile.paths.home.replace('{user}', '<user>')}/$PBS_JOBID.{'out' if d.option == '-o' else 'err'}`",
+            subject=d.value,
             data={"path": d.value},
         )
 

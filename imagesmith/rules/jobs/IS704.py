@@ -23,6 +23,7 @@ def check(parsed: ParsedJobScript, profile: Profile) -> Iterable[Hit]:
             line=d.line,
             help=f"use one of {', '.join(queues)}, or drop the line for the default "
             f"`{profile.jobs.default_queue}`",
+            subject=queue,
             data={"queue": queue, "queues": list(queues)},
         )
 

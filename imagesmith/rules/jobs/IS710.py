@@ -28,6 +28,7 @@ def check(parsed: ParsedJobScript, profile: Profile) -> Iterable[Hit]:
                 end_line=sd.end_line,
                 help=f"use one of {', '.join(catalog)}, or an image built for you on "
                 f"{profile.registry} (add it to the profile's catalog)",
+                subject=sd.image,
                 data={"image": sd.image, "catalog": catalog},
             )
 

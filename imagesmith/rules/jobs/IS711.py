@@ -34,6 +34,7 @@ def check(parsed: ParsedJobScript, profile: Profile) -> Iterable[Hit]:
             line=sd.line,
             end_line=sd.end_line,
             help='add `-u "--ipc=host"` (or `-u "--shm-size 8G"`) to startdocker',
+            subject=sd.image,
             data={"image": sd.image, "torch": version},
         )
 

@@ -28,6 +28,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                 f"{var}={stated} claims one: the ENV cannot be known to be true",
                 line=inst.line,
                 help=f"pin it (e.g. `{inst.what}=={stated}` for pip, `=` for apt/conda) and set {var} to match",
+                subject=var,
                 data={"variable": var, "declared": stated, "software": inst.tracker.software},
             )
             break

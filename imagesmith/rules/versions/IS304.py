@@ -51,6 +51,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
                         severity=Severity.INFO if assumed else None,
                         help=f"set `ENV {var}={version}`, or install {tracker.software} "
                              f"{value} in a RUN step",
+                        subject=var,
                         data={"variable": var, "declared": value, "base": version,
                               "package": package},
                     )

@@ -47,6 +47,7 @@ def check(parsed: ParsedDockerfile, profile: Profile) -> Iterable[Hit]:
             severity=Severity.INFO if assumed else None,
             help=f"keep {name}=={base_version}, or check the frameworks of {img.name} with "
                  "`imagesmith verify` after the build",
+            subject=name,
             data={"package": name, "base": base_version, "install": inst.version or what},
         )
 

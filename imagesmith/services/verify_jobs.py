@@ -1,0 +1,250 @@
+"""`imagesmith verify IMAGE --on GROUP[,GROUP]`: the in-image GPU probe as one batch job per node
+group, submitted, watched and cancelled through PSI/J, and collected into a report.
+
+    plan = plan_run("bit:5000/me/tools", profile, ["G101-G125"], user="me", results=None)
+    report = submit_and_collect(plan, profile, engine=engine, wait=True, timeout=3600)
+
+Ctrl-C while jobs are queued or running cancels them (and keeps the run folder, whose run.json
+says so); `collect(run_dir, ...)` attaches to the jobs of an earlier run.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from imagesmith.core.errors import UserInputError
+from imagesmith.progress import NullProgress, ProgressSink
+from imagesmith.verify.jobs.plan import GroupJob, RunPlan, find_runs, write_probe
+from imagesmith.verify.jobs.results import JobsReport, group_result
+
+if TYPE_CHECKING:
+    from psij import Job, JobExecutor
+
+    from imagesmith.core.profile import Profile
+    from imagesmith.engine import Engine
+
+
+def predict(plan: RunPlan, profile: Profile, engine: Engine | None) -> None:
+    """compat's verdict per group, from the image in the local engine, kept in the run so that
+    the jobs' results can be compared with it (unknown, with the reason, when it cannot be had)."""
+    if engine is None:
+        plan.prediction_note = "no engine on this host to read the image"
+        return
+    from imagesmith.compat.api import compat_for_image
+    from imagesmith.core.errors import ImagesmithError
+
+    try:
+        report = compat_for_image(engine, plan.image, profile)
+    except ImagesmithError as exc:
+        plan.prediction_note = f"the image could not be read here: {exc.message}"
+        return
+    verdicts = {g.name: g for g in report.groups}
+    for job in plan.jobs:
+        g = verdicts.get(job.group)
+        if g is not None:
+            job.prediction = {"verdict": str(getattr(g.verdict, "value", g.verdict)),
+                              "reasons": list(g.reasons)}
+
+
+def _psij_job(job: GroupJob, plan: RunPlan) -> Job:
+    from psij import Job, JobAttributes, JobSpec
+
+    attrs = JobAttributes(queue_name=job.queue, duration=plan.duration, custom_attributes={
+        "imagesmith.image": plan.image, "imagesmith.group": job.group,
+        "imagesmith.resources": job.resources})
+    spec = JobSpec(executable=job.argv[0], arguments=job.argv[1:], attributes=attrs,
+                   directory=str(plan.run_dir), name=job.name)
+    return Job(spec)
+
+
+def dry_run_scripts(plan: RunPlan) -> dict[str, str]:
+    """group -> the job script that would be submitted (nothing is written or submitted)."""
+    from imagesmith.verify.jobs.executors import render_script
+
+    return {job.group: render_script(plan.scheduler, _psij_job(job, plan), plan.run_dir) for job in plan.jobs}
+
+
+def _executor(plan: RunPlan, poll_seconds: float) -> JobExecutor:
+    from imagesmith.verify.jobs.executors import executor_for
+
+    # PSI/J's own files (its launcher scripts, unused by our templates) go to .psij; the job
+    # scripts and the .out/.err/.ec files to the run folder itself
+    executor = executor_for(plan.scheduler, plan.run_dir / ".psij", poll_seconds)
+    executor.work_directory = plan.run_dir
+    return executor
+
+
+def _record(job: GroupJob, pj: Job) -> None:
+    status = pj.status
+    job.state = status.state.name
+    job.message = status.message
+    job.exit_code = status.exit_code
+
+
+def _cancel(executor: JobExecutor, live: list[tuple[GroupJob, Job]], progress: ProgressSink) -> None:
+    for job, pj in live:
+        if pj.native_id is None or pj.status.state.final:
+            continue
+        try:
+            executor.cancel(pj)
+            job.state, job.message = "CANCELED", "cancelled by imagesmith (interrupted)"
+            progress.message(f"cancelled job {pj.native_id} ({job.group})", "warning")
+        except Exception as exc:  # the scheduler's refusal: say it, cancel the others
+            progress.message(f"could not cancel job {pj.native_id}: {exc}", "error")
+
+
+def _wait(executor: JobExecutor, plan: RunPlan, live: list[tuple[GroupJob, Job]],
+          timeout: float, progress: ProgressSink) -> float:
+    from datetime import timedelta
+
+    start = time.monotonic()
+    last: dict[str, str] = {}
+    try:
+        while True:
+            pending = [(j, pj) for j, pj in live if not pj.status.state.final]
+            for job, pj in live:
+                state = pj.status.state.name
+                if last.get(job.group) != state:
+                    last[job.group] = state
+                    progress.phase("job", f"{job.group}: job {pj.native_id} {state.lower()}")
+            if not pending:
+                break
+            left = timeout - (time.monotonic() - start)
+            if left <= 0:
+                break
+            pending[0][1].wait(timeout=timedelta(seconds=min(left, 2.0)))
+    except KeyboardInterrupt:
+        _cancel(executor, live, progress)
+        for job, pj in live:
+            if job.state != "CANCELED":
+                _record(job, pj)
+        plan.save()
+        raise
+    for job, pj in live:
+        _record(job, pj)
+    plan.save()
+    return time.monotonic() - start
+
+
+def submit(plan: RunPlan, profile: Profile, progress: ProgressSink) -> tuple[Any, list[Any]]:
+    """Write the run folder and submit one job per group; a group the scheduler refuses gets
+    its reason and the others go on."""
+    from psij import SubmitException
+
+    write_probe(plan, profile.scheduler.probe_timeout)
+    executor = _executor(plan, profile.scheduler.poll_seconds)
+    live: list[tuple[GroupJob, Job]] = []
+    plan.submitted = time.time()
+    try:
+        for job in plan.jobs:
+            pj = _psij_job(job, plan)
+            try:
+                executor.submit(pj)
+            except SubmitException as exc:
+                job.submit_error = " ".join(str(exc).split())[:500] or "the scheduler refused it"
+                progress.message(f"{job.group}: not submitted: {job.submit_error}", "error")
+                continue
+            job.job_id, job.psij_id, job.state = pj.native_id, pj.id, "QUEUED"
+            progress.phase("submit", f"{job.group}: job {pj.native_id} on queue {job.queue}")
+            live.append((job, pj))
+    except KeyboardInterrupt:
+        _cancel(executor, live, progress)
+        plan.save()
+        raise
+    plan.save()
+    return executor, live
+
+
+def collect_report(plan: RunPlan, profile: Profile | None, waited: float | None,
+                   submitted_only: bool = False) -> JobsReport:
+    return JobsReport(plan, [group_result(j, plan, profile, waited) for j in plan.jobs],
+                      submitted_only=submitted_only)
+
+
+def submit_and_collect(plan: RunPlan, profile: Profile, *, engine: Engine | None, wait: bool,
+                       timeout: float, progress: ProgressSink | None = None) -> JobsReport:
+    progress = progress or NullProgress()
+    predict(plan, profile, engine)
+    executor, live = submit(plan, profile, progress)
+    if not wait:
+        return collect_report(plan, profile, None, submitted_only=True)
+    waited = _wait(executor, plan, live, timeout, progress)
+    return collect_report(plan, profile, waited)
+
+
+def _attach(plan: RunPlan, profile: Profile) -> tuple[Any, list[Any]]:
+    from psij import Job
+
+    executor = _executor(plan, profile.scheduler.poll_seconds)
+    live = []
+    for job in plan.jobs:
+        if job.job_id is None or job.state in ("COMPLETED", "FAILED", "CANCELED"):
+            continue
+        pj = Job()
+        executor.attach(pj, job.job_id)
+        live.append((job, pj))
+    return executor, live
+
+
+def collect(run_dir: Path, profile: Profile, *, timeout: float,
+            progress: ProgressSink | None = None) -> JobsReport:
+    """Gather the results of an earlier run, waiting up to `timeout` for jobs still going."""
+    progress = progress or NullProgress()
+    plan = _load(run_dir)
+    executor, live = _attach(plan, profile)
+    waited = _wait(executor, plan, live, timeout, progress) if live else None
+    return collect_report(plan, profile, waited)
+
+
+def cancel(run_dir: Path, profile: Profile, progress: ProgressSink | None = None) -> JobsReport:
+    progress = progress or NullProgress()
+    plan = _load(run_dir)
+    executor, live = _attach(plan, profile)
+    time.sleep(min(2.0, profile.scheduler.poll_seconds))  # PSI/J learns the jobs' states first
+    _cancel(executor, live, progress)
+    for job, pj in live:
+        if job.state != "CANCELED":
+            _record(job, pj)
+    plan.save()
+    return collect_report(plan, profile, None)
+
+
+def _load(run_dir: Path) -> RunPlan:
+    plan = RunPlan.load(run_dir)
+    if plan.run_dir.resolve() != run_dir.resolve():
+        # the folder was moved or is seen under another mount: trust where it is now
+        plan.run_dir = run_dir
+    return plan
+
+
+def list_runs(root: Path) -> list[dict[str, Any]]:
+    """Runs under the results folder, oldest first, with each group's last known state and
+    whether its result is in."""
+    out = []
+    for plan in find_runs(root):
+        out.append({
+            "run": plan.run_id, "run_dir": str(plan.run_dir), "image": plan.image,
+            "scheduler": plan.scheduler, "submitted": plan.submitted,
+            "groups": [{"group": j.group, "job_id": j.job_id, "state": j.state,
+                        "result": Path(j.result).is_file(), "submit_error": j.submit_error}
+                       for j in plan.jobs]})
+    return out
+
+
+def resolve_run(ref: str | None, root: Path) -> Path:
+    """A run folder from `--collect RUN`: a path, a run id under the results folder, or the
+    newest run when none is given."""
+    if ref:
+        path = Path(ref)
+        if (path / "run.json").is_file():
+            return path
+        if (root / ref / "run.json").is_file():
+            return root / ref
+        raise UserInputError(f"no verify run {ref!r}", where=str(root),
+                             hint="`imagesmith verify --jobs` lists the runs")
+    runs = find_runs(root)
+    if not runs:
+        raise UserInputError("no verify runs yet", where=str(root))
+    return runs[-1].run_dir

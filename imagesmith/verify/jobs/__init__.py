@@ -1,0 +1,1 @@
+"""verify on the cluster: probe jobs per node group through the scheduler (PSI/J)."""
