@@ -10,6 +10,7 @@ pragmas (lint/suppress.py).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,7 +58,9 @@ def _span(hit: Hit, lines: Sequence[str]) -> tuple[int, int | None]:
         return hit.column, None
     text = lines[hit.line - 1].rstrip()
     if hit.subject:
-        at = text.find(hit.subject)
+        # the subject as a word of its own (`COPY --chown=app app /app` points at the second)
+        word = re.search(r"(?<![^\s\"'])" + re.escape(hit.subject) + r"(?![^\s\"'])", text)
+        at = word.start() if word else text.find(hit.subject)
         if at >= 0:
             return at + 1, at + 1 + len(hit.subject)
     if not text.strip():
@@ -196,7 +199,9 @@ def check(
     """Run the rules (and merge `external` hadolint findings) on a prepared job."""
     eff = job.settings
     findings: list[Finding] = []
-    lines = job.text.splitlines()
+    from imagesmith.parse.dockerfile import source_lines
+
+    lines = source_lines(job.text)  # numbered as the parsers number them
     for rule in rules:
         if rule.input_kind != job.kind or not code_enabled(rule.code, eff):
             continue

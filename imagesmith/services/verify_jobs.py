@@ -2,7 +2,8 @@
 group, submitted, watched and cancelled through PSI/J, and collected into a report.
 
     plan = plan_run("bit:5000/me/tools", profile, ["G101-G125"], user="me", results=None)
-    report = submit_and_collect(plan, profile, engine=engine, wait=True, timeout=3600)
+    predict(plan, profile, engine)
+    report = submit_and_collect(plan, profile, wait=True, timeout=3600)
 
 Ctrl-C while jobs are queued or running cancels them (and keeps the run folder, whose run.json
 says so); `collect(run_dir, ...)` attaches to the jobs of an earlier run.
@@ -76,11 +77,18 @@ def _executor(plan: RunPlan, poll_seconds: float) -> JobExecutor:
     return executor
 
 
+POLL_FAILURES = ("Failed to poll", "Error updating", "Failed to update job status")
+
+
 def _record(job: GroupJob, pj: Job) -> None:
     status = pj.status
     job.state = status.state.name
     job.message = status.message
     job.exit_code = status.exit_code
+    if job.state == "FAILED" and (status.message or "").startswith(POLL_FAILURES):
+        # PSI/J gives up on jobs whose status it could not read; the job itself may be fine
+        job.state = "UNKNOWN"
+        job.message = " ".join(status.message.split())[:300]
 
 
 def _cancel(executor: JobExecutor, live: list[tuple[GroupJob, Job]], progress: ProgressSink) -> None:
@@ -96,7 +104,7 @@ def _cancel(executor: JobExecutor, live: list[tuple[GroupJob, Job]], progress: P
 
 
 def _wait(executor: JobExecutor, plan: RunPlan, live: list[tuple[GroupJob, Job]],
-          timeout: float, progress: ProgressSink) -> float:
+          timeout: float, progress: ProgressSink, cancel_on_interrupt: bool = True) -> float:
     from datetime import timedelta
 
     start = time.monotonic()
@@ -116,7 +124,8 @@ def _wait(executor: JobExecutor, plan: RunPlan, live: list[tuple[GroupJob, Job]]
                 break
             pending[0][1].wait(timeout=timedelta(seconds=min(left, 2.0)))
     except KeyboardInterrupt:
-        _cancel(executor, live, progress)
+        if cancel_on_interrupt:
+            _cancel(executor, live, progress)
         for job, pj in live:
             if job.state != "CANCELED":
                 _record(job, pj)
@@ -131,7 +140,7 @@ def _wait(executor: JobExecutor, plan: RunPlan, live: list[tuple[GroupJob, Job]]
 def submit(plan: RunPlan, profile: Profile, progress: ProgressSink) -> tuple[Any, list[Any]]:
     """Write the run folder and submit one job per group; a group the scheduler refuses gets
     its reason and the others go on."""
-    from psij import SubmitException
+    from imagesmith.verify.jobs.executors import submit_command
 
     write_probe(plan, profile.scheduler.probe_timeout)
     executor = _executor(plan, profile.scheduler.poll_seconds)
@@ -142,8 +151,12 @@ def submit(plan: RunPlan, profile: Profile, progress: ProgressSink) -> tuple[Any
             pj = _psij_job(job, plan)
             try:
                 executor.submit(pj)
-            except SubmitException as exc:
+            except FileNotFoundError:
+                job.submit_error = (f"{submit_command(plan.scheduler)} is not on PATH: submit from "
+                                    "the cluster's submit host (gwork)")
+            except Exception as exc:  # PSI/J's SubmitException, or the scheduler's own failure
                 job.submit_error = " ".join(str(exc).split())[:500] or "the scheduler refused it"
+            if job.submit_error:
                 progress.message(f"{job.group}: not submitted: {job.submit_error}", "error")
                 continue
             job.job_id, job.psij_id, job.state = pj.native_id, pj.id, "QUEUED"
@@ -158,15 +171,15 @@ def submit(plan: RunPlan, profile: Profile, progress: ProgressSink) -> tuple[Any
 
 
 def collect_report(plan: RunPlan, profile: Profile | None, waited: float | None,
-                   submitted_only: bool = False) -> JobsReport:
+                   submitted_only: bool = False, cancelled: bool = False) -> JobsReport:
     return JobsReport(plan, [group_result(j, plan, profile, waited) for j in plan.jobs],
-                      submitted_only=submitted_only)
+                      submitted_only=submitted_only, cancelled=cancelled)
 
 
-def submit_and_collect(plan: RunPlan, profile: Profile, *, engine: Engine | None, wait: bool,
-                       timeout: float, progress: ProgressSink | None = None) -> JobsReport:
+def submit_and_collect(plan: RunPlan, profile: Profile, *, wait: bool, timeout: float,
+                       progress: ProgressSink | None = None) -> JobsReport:
+    """Submit (after `predict`, if compat's verdicts are wanted) and, with `wait`, collect."""
     progress = progress or NullProgress()
-    predict(plan, profile, engine)
     executor, live = submit(plan, profile, progress)
     if not wait:
         return collect_report(plan, profile, None, submitted_only=True)
@@ -180,7 +193,7 @@ def _attach(plan: RunPlan, profile: Profile) -> tuple[Any, list[Any]]:
     executor = _executor(plan, profile.scheduler.poll_seconds)
     live = []
     for job in plan.jobs:
-        if job.job_id is None or job.state in ("COMPLETED", "FAILED", "CANCELED"):
+        if job.job_id is None or job.state in ("COMPLETED", "FAILED", "CANCELED"):  # not UNKNOWN
             continue
         pj = Job()
         executor.attach(pj, job.job_id)
@@ -194,7 +207,9 @@ def collect(run_dir: Path, profile: Profile, *, timeout: float,
     progress = progress or NullProgress()
     plan = _load(run_dir)
     executor, live = _attach(plan, profile)
-    waited = _wait(executor, plan, live, timeout, progress) if live else None
+    # Ctrl-C here only stops waiting: these jobs belong to the run that submitted them
+    waited = (_wait(executor, plan, live, timeout, progress, cancel_on_interrupt=False)
+              if live else None)
     return collect_report(plan, profile, waited)
 
 
@@ -208,7 +223,7 @@ def cancel(run_dir: Path, profile: Profile, progress: ProgressSink | None = None
         if job.state != "CANCELED":
             _record(job, pj)
     plan.save()
-    return collect_report(plan, profile, None)
+    return collect_report(plan, profile, None, cancelled=True)
 
 
 def _load(run_dir: Path) -> RunPlan:
@@ -216,6 +231,8 @@ def _load(run_dir: Path) -> RunPlan:
     if plan.run_dir.resolve() != run_dir.resolve():
         # the folder was moved or is seen under another mount: trust where it is now
         plan.run_dir = run_dir
+        for job in plan.jobs:
+            job.result = str(run_dir / Path(job.result).name)
     return plan
 
 

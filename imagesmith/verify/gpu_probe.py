@@ -43,10 +43,13 @@ import json, os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import tensorflow as tf
 out = {"version": tf.__version__}
-try:
-    gpus = tf.config.list_physical_devices("GPU")
-except AttributeError:
-    gpus = None
+gpus = None
+config = getattr(tf, "config", None)
+for lister in (getattr(config, "list_physical_devices", None),  # 2.1+
+               getattr(getattr(config, "experimental", None), "list_physical_devices", None)):  # 2.0
+    if lister is not None:
+        gpus = lister("GPU")
+        break
 if gpus is not None:
     out["available"] = bool(gpus)
     out["devices"] = [g.name for g in gpus]
@@ -58,6 +61,7 @@ if gpus is not None:
             out["kernel"] = False
             out["kernel_error"] = str(exc).strip().splitlines()[0]
 else:  # TensorFlow 1.x
+    tf = getattr(getattr(tf, "compat", None), "v1", None) or tf
     out["available"] = bool(tf.test.is_gpu_available())
     if out["available"]:
         try:
@@ -172,16 +176,21 @@ def importable(module):
 
 
 def run_framework(code, timeout):
+    import tempfile
     start = time.time()
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # files, not pipes: a framework that logs more than a pipe holds would block forever
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=out_file, stderr=err_file)
     while proc.poll() is None:
         if time.time() - start > timeout:
             proc.kill()
             proc.wait()
             return {"error": "did not finish within %ds" % timeout}
         time.sleep(0.05)
-    out = proc.stdout.read().decode("utf-8", "replace").strip().splitlines()
-    err = proc.stderr.read().decode("utf-8", "replace").strip().splitlines()
+    out_file.seek(0)
+    err_file.seek(0)
+    out = out_file.read().decode("utf-8", "replace").strip().splitlines()
+    err = err_file.read().decode("utf-8", "replace").strip().splitlines()
     if proc.returncode == 0 and out:
         try:
             return json.loads(out[-1])
@@ -191,12 +200,17 @@ def run_framework(code, timeout):
 
 
 def main(argv):
-    timeout = int(argv[0]) if argv else 600
+    budget = int(argv[0]) if argv else 600  # seconds for the whole probe, all frameworks
+    deadline = time.time() + budget
     result = {"probe": "gpu", "python": sys.version.split()[0], "uid": os.getuid(),
               "host": os.uname()[1], "device": cuda_device(), "frameworks": {}}
     for key, module, code in FRAMEWORKS:
         if importable(module):
-            result["frameworks"][key] = run_framework(code, timeout)
+            left = int(deadline - time.time())
+            if left <= 0:
+                result["frameworks"][key] = {"error": "not probed: the probe's %ds were used up" % budget}
+                continue
+            result["frameworks"][key] = run_framework(code, left)
     sys.stdout.write(json.dumps(result) + "\n")
 
 

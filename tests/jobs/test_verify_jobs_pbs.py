@@ -90,7 +90,7 @@ def test_torque_xml_status() -> None:
     assert st["12.gwork"].state == JobState.ACTIVE and st["16.gwork"].state == JobState.QUEUED
     assert st["13.gwork"].state == JobState.COMPLETED
     assert st["14.gwork"].state == JobState.FAILED and "walltime" in st["14.gwork"].message
-    assert st["15.gwork"].state == JobState.CANCELED
+    assert st["15.gwork"].state == JobState.FAILED and "SIGTERM" in st["15.gwork"].message
     assert parse_torque_status(153, "qstat: Unknown Job Id 17.gwork\n") == {}
 
 

@@ -128,6 +128,11 @@ def test_no_wait_then_collect(slurm: None, tmp_path: Path) -> None:
     group = collected["groups"][0]
     assert group["job_id"] == job_id
     assert _checks(group)["device"]["summary"].startswith("no GPU on this node")
+    # a run folder seen under another path (moved, another mount) is read where it is now
+    moved = tmp_path / "elsewhere"
+    Path(collected["run_dir"]).rename(moved)
+    code, again, _ = _verify(tmp_path, "--collect", str(moved), "--timeout", "10")
+    assert _checks(again["groups"][0])["device"]["summary"].startswith("no GPU on this node")
 
 
 def test_missing_image_is_a_per_group_result(slurm: None, tmp_path: Path) -> None:
@@ -152,6 +157,7 @@ def test_queue_full_never_hangs_and_cancel_removes_the_job(slurm: None, tmp_path
     assert job["status"] == "skipped" and "has not started after" in job["skipped"]
     assert _slurm_state(group["job_id"]) == "PENDING"
     code, cancelled, _ = _verify(tmp_path, "--cancel", report["run_dir"])
+    assert code == 0  # nothing of the run is left going
     assert _slurm_state(group["job_id"]) == "CANCELLED"
     assert _checks(cancelled["groups"][0])["job"]["summary"].endswith("was cancelled before it wrote a result")
 
@@ -216,3 +222,19 @@ def test_bad_group_and_walltime_are_input_errors(tmp_path: Path) -> None:
                   "--results", str(tmp_path))
     assert res.exit_code == 2 and "--walltime '2days'" in res.stderr
     assert "Traceback" not in res.stderr and not list(tmp_path.iterdir())
+    res = run_cli("verify", PLAIN, "--on", "G101-G125", "-p", str(PROFILE), "--results",
+                  str(tmp_path / "a b;rm -rf x"))
+    assert res.exit_code == 2 and "cannot carry" in res.stderr and not list(tmp_path.iterdir())
+    res = run_cli("verify", PLAIN, "--dry-run")
+    assert res.exit_code == 2 and "--dry-run and --no-wait go with --on" in res.stderr
+
+
+def test_without_psij_one_clear_line(tmp_path: Path) -> None:
+    fake = tmp_path / "psij"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('No module named psij')\n")
+    res = run_cli("verify", PLAIN, "--on", "G101-G125", "-p", str(PROFILE), "--results",
+                  str(tmp_path / "runs"), env={"PYTHONPATH": str(tmp_path)})
+    assert res.exit_code == 2, res.stderr
+    assert "needs PSI/J (psij-python)" in res.stderr and "imagesmith[jobs]" in res.stderr
+    assert "Traceback" not in res.stderr and not (tmp_path / "runs").exists()

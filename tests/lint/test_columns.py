@@ -13,6 +13,8 @@ DOCKERFILE = (
     "COPY /etc/hosts /x\n"  # IS102 at the absolute source
     "    RUN apt-get install curl\n"  # IS601 and hadolint's DL3008: the line without indentation
     "COPY /etc/passwd \\\n  /y\n"  # two lines: GitHub gets endLine, no columns
+    "# a form feed \f does not start a line for BuildKit\n"
+    "COPY --chown=/opt /opt /z\n"  # IS102 points at the source word, not inside --chown=
 )
 
 
@@ -30,6 +32,9 @@ def test_json_columns_point_at_the_subject(tmp_path: Path) -> None:
     assert (base["column"], base["end_column"]) == (8, 8 + len("nvidia/cuda:12.4.0-base-ubuntu22.04"))
     source = by_code["IS102", 2]
     assert DOCKERFILE.splitlines()[1][source["column"] - 1:source["end_column"] - 1] == "/etc/hosts"
+    chown = by_code["IS102", 7]
+    assert DOCKERFILE.split("\n")[6][chown["column"] - 1:] == "/opt /z"
+    assert chown["end_column"] - chown["column"] == len("/opt")
     apt = by_code["IS601", 3]
     assert (apt["column"], apt["end_column"]) == (5, len("    RUN apt-get install curl") + 1)
     dl = by_code.get(("DL3008", 3))

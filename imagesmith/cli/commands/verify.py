@@ -55,8 +55,8 @@ def verify(
     running the image through startdocker; the report says what each group's device, driver and
     frameworks did, and whether compat's prediction held. Ctrl-C cancels the jobs it submitted.
 
-    Exit 0 when every check passed, 1 when any failed or is unknown (a job not started, no GPU
-    seen), 2 for bad input.
+    Exit 0 when every check passed, 1 when any failed (no GPU seen on a node group fails) or is
+    unknown (a job not started), 2 for bad input.
 
     Example: imagesmith verify bit:5000/me/tools --tests ./dockertmp --format junit -o verify.xml
 
@@ -71,6 +71,8 @@ def verify(
     remote = [x for x in (on, collect, cancel) if x is not None] + ([True] if jobs else [])
     if len(remote) > 1:
         raise UsageError("--on, --jobs, --collect and --cancel are separate actions", hint="give one")
+    if on is None and (dry_run or not wait):
+        raise UsageError("--dry-run and --no-wait go with --on")
     if remote:
         if against or tests:
             raise UsageError("--against and --tests check an image locally; they do not go with "
@@ -80,8 +82,6 @@ def verify(
                            cancel=cancel, results=results, fmt=fmt, output=output)
     if image is None:
         raise UsageError("verify needs an IMAGE", hint="imagesmith verify IMAGE [--on GROUP]")
-    if dry_run:
-        raise UsageError("--dry-run goes with --on (it prints the job scripts)")
     from imagesmith.engine import engine_session
     from imagesmith.services.verify import verify_image
 
@@ -112,6 +112,10 @@ def _on_cluster(image: str | None, prof: Profile, *, on: str | None, queue: str 
     from imagesmith.services import verify_jobs as vj
     from imagesmith.verify.jobs.plan import current_user, plan_run, results_root
 
+    from imagesmith.verify.jobs.executors import require_psij
+
+    if not jobs:
+        require_psij()
     user = current_user()
     root = results_root(prof, user, results)
     progress = make_progress("text", quiet=fmt != "text" and output is None)
@@ -155,16 +159,15 @@ def _on_cluster(image: str | None, prof: Profile, *, on: str | None, queue: str 
             write_output("".join(f"# ---- {g}: {plan.scheduler} job script ----\n{s}\n"
                                  for g, s in scripts.items()), output)
         return 0
-    from imagesmith.engine import engine_session
     from imagesmith.core.errors import EngineUnavailable
+    from imagesmith.engine import engine_session
 
     try:
         with engine_session() as engine:
-            report = vj.submit_and_collect(plan, prof, engine=engine, wait=wait,
-                                           timeout=timeout, progress=progress)
-    except EngineUnavailable:
+            vj.predict(plan, prof, engine)
+    except EngineUnavailable as exc:
         # gwork has no engine of its own: the jobs still run; compat's prediction is unknown
-        report = vj.submit_and_collect(plan, prof, engine=None, wait=wait,
-                                       timeout=timeout, progress=progress)
+        plan.prediction_note = f"no engine on this host to read the image ({exc.one_line()})"
+    report = vj.submit_and_collect(plan, prof, wait=wait, timeout=timeout, progress=progress)
     _emit(report, fmt, output)
     return report.exit_code()

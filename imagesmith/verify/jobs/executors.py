@@ -26,7 +26,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 _TORQUE_STATES = {"C": "COMPLETED", "E": "ACTIVE", "H": "QUEUED", "Q": "QUEUED", "R": "ACTIVE",
                   "T": "QUEUED", "W": "QUEUED", "S": "ACTIVE"}
 # Torque's own negative exit codes (Administrator Guide, "Job exit status"); > 256: killed by
-# signal (status - 256), 271 being SIGTERM from qdel.
+# signal (status - 256): 271 is SIGTERM, from qdel or, on some versions, the walltime kill (the
+# .err file tells which).
 TORQUE_EXIT = {-1: "the job could not start on the node (JOB_EXEC_FAIL1)",
                -2: "the job could not start on the node (JOB_EXEC_FAIL2)",
                -3: "the job was to be retried (JOB_EXEC_RETRY)",
@@ -117,11 +118,10 @@ def parse_torque_status(exit_code: int, out: str) -> dict[str, JobStatus]:
         raw_exit = node.findtext("exit_status")
         if state == JobState.COMPLETED and raw_exit not in (None, ""):
             code = int(raw_exit)
-            if code == 271:
-                state = JobState.CANCELED
-            elif code != 0:
+            if code != 0:
                 state = JobState.FAILED
                 message = TORQUE_EXIT.get(code) or (
+                    "killed by SIGTERM (qdel, or the walltime)" if code == 271 else
                     f"killed by signal {code - 256}" if code > 256 else f"exit status {code}")
         statuses[job_id] = JobStatus(state, message=message)
     return statuses
@@ -154,12 +154,20 @@ def _pbs(work_dir: Path, poll_seconds: float) -> JobExecutor:
     return ImagesmithTorque(_config(work_dir, poll_seconds))
 
 
-def executor_for(kind: str, work_dir: Path, poll_seconds: float) -> JobExecutor:
+def require_psij() -> None:
     try:
         import psij  # noqa: F401
     except ImportError:
-        raise UserInputError("verify --on needs PSI/J (psij-python)",
+        raise UserInputError("verify --on needs PSI/J (psij-python), which is not installed",
                              hint="pip install 'imagesmith[jobs]'") from None
+
+
+def submit_command(kind: str) -> str:
+    return {"slurm": "sbatch", "pbs": "qsub"}[kind]
+
+
+def executor_for(kind: str, work_dir: Path, poll_seconds: float) -> JobExecutor:
+    require_psij()
     return {"slurm": _slurm, "pbs": _pbs}[kind](work_dir, poll_seconds)
 
 

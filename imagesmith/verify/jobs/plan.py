@@ -138,8 +138,11 @@ def _queue(profile: Profile, group: NodeGroup, queue: str | None) -> str:
 def _resources(profile: Profile, group: NodeGroup) -> str:
     if profile.scheduler.kind == "pbs":
         return group.resources or "nodes=1:gpus=1:S"
-    words = shlex.split(group.resources or "")
-    if any(not w.startswith("-") for w in words):
+    try:
+        words = shlex.split(group.resources or "")
+    except ValueError as exc:
+        raise UsageError(f"node group {group.name}: resources {group.resources!r}: {exc}") from None
+    if words and not words[0].startswith("-"):
         raise UsageError(f"node group {group.name}: resources {group.resources!r} is a PBS request, "
                          "and the profile's scheduler is Slurm",
                          hint="give sbatch options, e.g. resources = \"--gres=gpu:1\"")
@@ -156,6 +159,12 @@ def startdocker_argv(profile: Profile, image: str, run_dir: Path, result: str) -
     return [sched.startdocker, "-u", docker_args, "-c", f"/bin/sh {run_dir}/probe.sh {result}", image]
 
 
+# The run folder goes unquoted into the startdocker -u words (startdocker splits them on blanks)
+# and into probe.sh: keep it to characters that need no quoting anywhere.
+_SAFE_PATH = re.compile(r"^/[A-Za-z0-9_./+@-]*$")
+_SAFE_IMAGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_./:@+-]*$")
+
+
 def plan_run(image: str, profile: Profile, groups: list[str], *, user: str, results: Path | None,
              queue: str | None = None, walltime: str | None = None) -> RunPlan:
     walltime = walltime or DEFAULT_WALLTIME
@@ -163,12 +172,16 @@ def plan_run(image: str, profile: Profile, groups: list[str], *, user: str, resu
     if not seconds:
         raise UsageError(f"--walltime {walltime!r} is not hours:minutes:seconds",
                          hint="e.g. --walltime 0:30:00")
-    if any(ch in image for ch in "\n\r\t ") or not image:
+    if not _SAFE_IMAGE.match(image):
         raise UsageError(f"{image!r} is no image reference")
-    chosen = _groups(profile, groups)
+    chosen = _groups(profile, list(dict.fromkeys(groups)))
     stamp = time.strftime("%Y%m%d-%H%M%S")
     run_id = f"{stamp}-{_slug(image.rsplit('/', 1)[-1])}-{secrets.token_hex(2)}"
     run_dir = results_root(profile, user, results).absolute() / run_id
+    if not _SAFE_PATH.match(str(run_dir)):
+        raise UsageError(f"the results folder {str(run_dir.parent)!r} has characters a job's "
+                         "startdocker line cannot carry (blanks, quotes, ;$`...)",
+                         hint="use a folder of letters, digits and . _ - / (--results)")
     plan = RunPlan(run_id, image, profile.name, profile.scheduler.kind, run_dir, walltime)
     for group in chosen:
         result = str(run_dir / f"{_slug(group.name)}.json")

@@ -77,9 +77,14 @@ def _job_check(job: GroupJob, run_dir: Path, probe: dict[str, Any] | None,
     if job.state == "ACTIVE":
         return Check("job", False, "error", f"{where} is still running{waited_text}", [],
                      skipped=f"{where} is still running{waited_text}; collect it later")
-    if job.state == "CANCELED":
-        return Check("job", False, "error", f"{where} was cancelled before it wrote a result")
+    if job.state == "UNKNOWN":
+        return Check("job", False, "error", f"{where}: the scheduler could not be asked about it",
+                     [job.message or ""], skipped=f"{where}: its state is unknown (the scheduler "
+                     f"did not answer: {job.message}); `imagesmith verify --collect` asks again")
     text = "\n".join(filter(None, [job.message, err, stderr]))
+    # a walltime kill may reach PSI/J as a cancel (Torque's exit 271 is any SIGTERM)
+    if job.state == "CANCELED" and not _TIME_LIMIT.search(text):
+        return Check("job", False, "error", f"{where} was cancelled before it wrote a result")
     if _TIME_LIMIT.search(text):
         return Check("job", False, "error", f"{where} was killed at its walltime "
                      f"({job_walltime(run_dir)}) before the probe finished",
@@ -209,6 +214,7 @@ class JobsReport:
     plan: RunPlan
     groups: list[GroupResult]
     submitted_only: bool = False
+    cancelled: bool = False  # a `--cancel` report: it succeeded when no job is left going
 
     @property
     def passed(self) -> bool:
@@ -217,6 +223,9 @@ class JobsReport:
     def exit_code(self) -> int:
         if self.submitted_only:
             return 0 if all(not j.submit_error for j in self.plan.jobs) else 1
+        if self.cancelled:
+            return 0 if all(j.state not in ("NEW", "QUEUED", "ACTIVE", "UNKNOWN") or j.job_id is None
+                            for j in self.plan.jobs) else 1
         return 0 if self.passed else 1
 
     def to_dict(self) -> dict[str, Any]:
@@ -240,6 +249,8 @@ class JobsReport:
                     lines += [f"            {d}" for d in c.details if d]
         if self.submitted_only:
             lines.append(f"submitted; `imagesmith verify --collect {p.run_dir}` gathers the results")
+        elif self.cancelled:
+            lines.append("cancelled" if self.exit_code() == 0 else "FAILED: some jobs are still going")
         else:
             good = sum(g.status == "passed" for g in self.groups)
             unknown = sum(g.status == "unknown" for g in self.groups)
