@@ -41,5 +41,13 @@ class Finding:
     # One past the last column (SARIF's and ruff's convention) on `line`; None: not known.
     end_column: int | None = None
 
+    @property
+    def span_end(self) -> int | None:
+        """`end_column` where it means something: a one-line finding with a non-empty span."""
+        one_line = self.end_line is None or self.end_line == self.line
+        if one_line and self.end_column is not None and self.end_column > self.column:
+            return self.end_column
+        return None
+
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)

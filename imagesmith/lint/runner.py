@@ -24,12 +24,11 @@ from imagesmith.lint.twins import merge_twins
 from imagesmith.lint.model import DOCKERFILE, JOB_SCRIPT, FileResult
 from imagesmith.lint.settings import Settings, code_enabled, severity_override
 from imagesmith.lint.suppress import apply_pragmas
-from imagesmith.rules.base import Hit
 
 if TYPE_CHECKING:
     from imagesmith.analysis.external import ExternalFinding
     from imagesmith.core.profile import Profile
-    from imagesmith.rules.base import Rule
+    from imagesmith.rules.base import Hit, Rule
 
 
 @dataclass
@@ -49,22 +48,23 @@ class LintJob:
         return JOB_SCRIPT if self.job_script else DOCKERFILE
 
 
-def _span(hit: Hit, lines: Sequence[str]) -> tuple[int, int | None]:
-    """The columns a hit covers on its first line: the rule's own, else its subject's first
-    occurrence on that line, else the line's text without its indentation."""
-    if hit.column > 1 or hit.end_column is not None:
-        return hit.column, hit.end_column
-    if not 1 <= hit.line <= len(lines):
-        return hit.column, None
-    text = lines[hit.line - 1].rstrip()
-    if hit.subject:
+def _span(lines: Sequence[str], line: int, column: int = 1, end_column: int | None = None,
+          subject: str | None = None) -> tuple[int, int | None]:
+    """The columns a finding covers on its first line: the ones given, else its subject's
+    first occurrence as a word on that line, else the line's text without its indentation."""
+    if column > 1 or end_column is not None:
+        return column, end_column
+    if not 1 <= line <= len(lines):
+        return column, None
+    text = lines[line - 1].rstrip()
+    if subject:
         # the subject as a word of its own (`COPY --chown=app app /app` points at the second)
-        word = re.search(r"(?<![^\s\"'])" + re.escape(hit.subject) + r"(?![^\s\"'])", text)
-        at = word.start() if word else text.find(hit.subject)
+        word = re.search(r"(?<![^\s\"'])" + re.escape(subject) + r"(?![^\s\"'])", text)
+        at = word.start() if word else text.find(subject)
         if at >= 0:
-            return at + 1, at + 1 + len(hit.subject)
+            return at + 1, at + 1 + len(subject)
     if not text.strip():
-        return hit.column, None
+        return column, None
     return len(text) - len(text.lstrip()) + 1, len(text) + 1
 
 
@@ -197,10 +197,10 @@ def check(
     external: Sequence[ExternalFinding] = (),
 ) -> FileResult:
     """Run the rules (and merge `external` hadolint findings) on a prepared job."""
-    eff = job.settings
-    findings: list[Finding] = []
     from imagesmith.parse.dockerfile import source_lines
 
+    eff = job.settings
+    findings: list[Finding] = []
     lines = source_lines(job.text)  # numbered as the parsers number them
     for rule in rules:
         if rule.input_kind != job.kind or not code_enabled(rule.code, eff):
@@ -209,7 +209,7 @@ def check(
             continue
         override = severity_override(rule.code, eff)
         for hit in _hits(rule, job.parsed, profile):
-            column, end_column = _span(hit, lines)
+            column, end_column = _span(lines, hit.line, hit.column, hit.end_column, hit.subject)
             findings.append(Finding(
                 code=rule.code,
                 name=rule.name,
@@ -237,8 +237,7 @@ def check(
             continue
         if code_enabled(ext.code, eff):
             finding = as_finding(ext, job.label, severity_override(ext.code, eff))
-            column, end_column = _span(Hit(finding.message, finding.line, column=finding.column),
-                                       lines)
+            column, end_column = _span(lines, finding.line, finding.column)
             findings.append(replace(finding, column=column, end_column=end_column))
     filtered = apply_pragmas(findings, job.parsed, job.kind, enabled=eff.pragmas)
     context = str(job.context) if job.context is not None and job.kind == DOCKERFILE else None

@@ -78,8 +78,8 @@ def serve(profile: Profile) -> None:
         diagnostics = []
         for f in found:
             end_line = max(f.end_line or f.line, f.line)
-            end_char = (f.end_column - 1 if f.end_column is not None and end_line == f.line
-                        else len(_line_text(lines, end_line)))  # the subject, else to line end
+            # the subject, else to the end of the last line
+            end_char = f.span_end - 1 if f.span_end else len(_line_text(lines, end_line))
             diagnostics.append(t.Diagnostic(
                 range=t.Range(t.Position(max(f.line - 1, 0), max(f.column - 1, 0)),
                               t.Position(max(end_line - 1, 0), end_char)),

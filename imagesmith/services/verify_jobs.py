@@ -62,9 +62,10 @@ def _psij_job(job: GroupJob, plan: RunPlan) -> Job:
 
 def dry_run_scripts(plan: RunPlan) -> dict[str, str]:
     """group -> the job script that would be submitted (nothing is written or submitted)."""
-    from imagesmith.verify.jobs.executors import render_script
+    from imagesmith.verify.jobs.executors import render_scripts
 
-    return {job.group: render_script(plan.scheduler, _psij_job(job, plan), plan.run_dir) for job in plan.jobs}
+    return render_scripts(plan.scheduler, {job.group: _psij_job(job, plan) for job in plan.jobs},
+                          plan.run_dir)
 
 
 def _executor(plan: RunPlan, poll_seconds: float) -> JobExecutor:
@@ -89,6 +90,13 @@ def _record(job: GroupJob, pj: Job) -> None:
         # PSI/J gives up on jobs whose status it could not read; the job itself may be fine
         job.state = "UNKNOWN"
         job.message = " ".join(status.message.split())[:300]
+
+
+def _record_all(live: list[tuple[GroupJob, Job]]) -> None:
+    """What PSI/J last saw of each job, except those imagesmith itself cancelled."""
+    for job, pj in live:
+        if job.state != "CANCELED":
+            _record(job, pj)
 
 
 def _cancel(executor: JobExecutor, live: list[tuple[GroupJob, Job]], progress: ProgressSink) -> None:
@@ -126,13 +134,10 @@ def _wait(executor: JobExecutor, plan: RunPlan, live: list[tuple[GroupJob, Job]]
     except KeyboardInterrupt:
         if cancel_on_interrupt:
             _cancel(executor, live, progress)
-        for job, pj in live:
-            if job.state != "CANCELED":
-                _record(job, pj)
+        _record_all(live)
         plan.save()
         raise
-    for job, pj in live:
-        _record(job, pj)
+    _record_all(live)
     plan.save()
     return time.monotonic() - start
 
@@ -219,9 +224,7 @@ def cancel(run_dir: Path, profile: Profile, progress: ProgressSink | None = None
     executor, live = _attach(plan, profile)
     time.sleep(min(2.0, profile.scheduler.poll_seconds))  # PSI/J learns the jobs' states first
     _cancel(executor, live, progress)
-    for job, pj in live:
-        if job.state != "CANCELED":
-            _record(job, pj)
+    _record_all(live)
     plan.save()
     return collect_report(plan, profile, None, cancelled=True)
 

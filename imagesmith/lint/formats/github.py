@@ -30,7 +30,7 @@ def render_github(report: LintReport) -> str:
         if f.end_line and f.end_line > f.line:
             end = f",endLine={f.end_line}"  # GitHub ignores columns on multi-line annotations
         else:
-            end = f",endColumn={f.end_column}" if f.end_column and f.end_column > f.column else ""
+            end = f",endColumn={f.span_end}" if f.span_end else ""
         title = _escape(f"{f.code} {f.name}", prop=True)
         message = _escape(f.message + (f" (fix: {f.help})" if f.help else ""))
         out.append(

@@ -78,9 +78,8 @@ def render_sarif(report: LintReport, root: Path | None = None) -> dict[str, Any]
                     f"https://github.com/hadolint/hadolint/wiki/{f.code}", _LEVELS[f.severity],
                 )
         region: dict[str, Any] = {"startLine": max(1, f.line), "startColumn": max(1, f.column)}
-        single_line = f.end_line is None or f.end_line == f.line
-        if single_line and f.end_column is not None and f.end_column > f.column:
-            region["endColumn"] = f.end_column
+        if f.span_end:
+            region["endColumn"] = f.span_end
         if f.end_line is not None and f.end_line >= f.line:
             region["endLine"] = f.end_line
         results.append(

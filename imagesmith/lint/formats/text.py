@@ -63,9 +63,7 @@ def _excerpt(f: Finding, lines: list[str], colour: bool) -> list[str]:
         return []
     number = f"{f.line:>5} | "
     start = max(f.column - 1, len(text) - len(text.lstrip()))
-    stop = len(text)
-    if f.end_column is not None and (f.end_line is None or f.end_line == f.line):
-        stop = min(stop, f.end_column - 1)
+    stop = min(len(text), f.span_end - 1) if f.span_end else len(text)
     marker = " " * (len(number) - 2) + "| " + " " * start + "^" * max(1, min(stop - start, 60))
     return ["    " + number + text, "    " + _paint(marker, _COLOURS[f.severity], colour)]
 

@@ -48,7 +48,7 @@ def _context_for(job: Job, context: dict[str, object]) -> dict[str, object]:
         "command": command,
         "image": attrs.get("imagesmith.image", ""),
         "group": attrs.get("imagesmith.group", ""),
-        "resources": attrs.get("imagesmith.resources") or "nodes=1:gpus=1:S",
+        "resources": attrs.get("imagesmith.resources") or "",  # plan_run fills it for PBS
         "sbatch_options": shlex.split(str(attrs.get("imagesmith.resources") or "")),
     }
     # imagesmith.* attributes are ours; they are no scheduler directives
@@ -76,23 +76,36 @@ def _config(work_dir: Path, poll_seconds: float) -> Any:
         initial_queue_polling_delay=1, keep_files=True)
 
 
-def _slurm(work_dir: Path, poll_seconds: float) -> JobExecutor:
+class _OwnScripts:
+    """What both executors change in PSI/J's: imagesmith's template and context, and walltimes
+    as hours:minutes:seconds. Mixed in before PSI/J's class (which is imported lazily)."""
+
+    generator: Any
+
+    def generate_submit_script(self, job: Job, context: dict[str, object],
+                               submit_file: IO[str]) -> None:
+        self.generator.generate_submit_script(job, _context_for(job, context), submit_file)
+
+    def _format_duration(self, d: timedelta) -> str:
+        return hms(d)
+
+
+def _generator(config: Any, template: str) -> Any:
     from psij.executors.batch.script_generator import TemplatedScriptGenerator
+
+    return TemplatedScriptGenerator(config, TEMPLATES / template)
+
+
+def _slurm(work_dir: Path, poll_seconds: float) -> JobExecutor:
     from psij.executors.batch.slurm import SlurmJobExecutor
 
-    class ImagesmithSlurm(SlurmJobExecutor):  # type: ignore[misc]
+    class ImagesmithSlurm(_OwnScripts, SlurmJobExecutor):  # type: ignore[misc]
         _NAME_ = "slurm"  # what PSI/J's registry would set on an executor it instantiates
         _VERSION_ = _psij_version()
+
         def __init__(self, config: Any) -> None:
             super().__init__(config=config)
-            self.generator = TemplatedScriptGenerator(config, TEMPLATES / "slurm.mustache")
-
-        def generate_submit_script(self, job: Job, context: dict[str, object],
-                                   submit_file: IO[str]) -> None:
-            self.generator.generate_submit_script(job, _context_for(job, context), submit_file)
-
-        def _format_duration(self, d: timedelta) -> str:
-            return hms(d)
+            self.generator = _generator(config, "slurm.mustache")
 
     return ImagesmithSlurm(_config(work_dir, poll_seconds))
 
@@ -129,21 +142,13 @@ def parse_torque_status(exit_code: int, out: str) -> dict[str, JobStatus]:
 
 def _pbs(work_dir: Path, poll_seconds: float) -> JobExecutor:
     from psij.executors.batch.pbs_base import GenericPBSJobExecutor
-    from psij.executors.batch.script_generator import TemplatedScriptGenerator
 
-    class ImagesmithTorque(GenericPBSJobExecutor):  # type: ignore[misc]
+    class ImagesmithTorque(_OwnScripts, GenericPBSJobExecutor):  # type: ignore[misc]
         _NAME_ = "pbs"
         _VERSION_ = _psij_version()
+
         def __init__(self, config: Any) -> None:
-            super().__init__(TemplatedScriptGenerator(config, TEMPLATES / "torque.mustache"),
-                             config=config)
-
-        def generate_submit_script(self, job: Job, context: dict[str, object],
-                                   submit_file: IO[str]) -> None:
-            self.generator.generate_submit_script(job, _context_for(job, context), submit_file)
-
-        def _format_duration(self, d: timedelta) -> str:
-            return hms(d)
+            super().__init__(_generator(config, "torque.mustache"), config=config)
 
         def get_status_command(self, native_ids: Any) -> list[str]:
             return ["qstat", "-f", "-x", *native_ids]
@@ -171,15 +176,18 @@ def executor_for(kind: str, work_dir: Path, poll_seconds: float) -> JobExecutor:
     return {"slurm": _slurm, "pbs": _pbs}[kind](work_dir, poll_seconds)
 
 
-def render_script(kind: str, job: Job, work_dir: Path) -> str:
-    """The job script the executor would submit (for --dry-run), without submitting."""
+def render_scripts(kind: str, jobs: dict[str, Job], work_dir: Path) -> dict[str, str]:
+    """name -> the job script the executor would submit (for --dry-run), without submitting."""
     import io
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="imagesmith-dry-run-") as scratch:
         executor = executor_for(kind, Path(scratch), 60)  # PSI/J deploys its launcher there
         executor.work_directory = work_dir
-        out = io.StringIO()
-        context = executor._create_script_context(job)  # what submit() renders the template with
-        executor.generate_submit_script(job, context, out)
-        return out.getvalue()
+        scripts = {}
+        for name, job in jobs.items():
+            out = io.StringIO()
+            context = executor._create_script_context(job)  # what submit() renders with
+            executor.generate_submit_script(job, context, out)
+            scripts[name] = out.getvalue()
+        return scripts

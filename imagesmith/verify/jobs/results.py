@@ -58,8 +58,9 @@ class GroupResult:
                 "checks": [{**asdict(c), "status": c.status} for c in self.checks]}
 
 
-def _job_check(job: GroupJob, run_dir: Path, probe: dict[str, Any] | None,
+def _job_check(job: GroupJob, plan: RunPlan, probe: dict[str, Any] | None,
                waited: float | None) -> Check:
+    run_dir = plan.run_dir
     where = f"job {job.job_id}" if job.job_id else "job"
     if job.submit_error:
         return Check("job", False, "error", f"not submitted: {job.submit_error}")
@@ -87,7 +88,7 @@ def _job_check(job: GroupJob, run_dir: Path, probe: dict[str, Any] | None,
         return Check("job", False, "error", f"{where} was cancelled before it wrote a result")
     if _TIME_LIMIT.search(text):
         return Check("job", False, "error", f"{where} was killed at its walltime "
-                     f"({job_walltime(run_dir)}) before the probe finished",
+                     f"({plan.walltime}) before the probe finished",
                      _last_lines(err))
     match = _NO_IMAGE.search(text)
     if match:
@@ -98,13 +99,6 @@ def _job_check(job: GroupJob, run_dir: Path, probe: dict[str, Any] | None,
     code = f" (exit {job.exit_code})" if job.exit_code is not None else ""
     return Check("job", False, "error", f"{where} ended without a result{code}",
                  _last_lines(text) or [job.message or "no output"])
-
-
-def job_walltime(run_dir: Path) -> str:
-    try:
-        return str(json.loads((run_dir / "run.json").read_text())["walltime"])
-    except (OSError, ValueError, KeyError):
-        return "?"
 
 
 def _device_checks(group: Any, probe: dict[str, Any]) -> tuple[list[Check], dict[str, Any] | None]:
@@ -198,7 +192,7 @@ def group_result(job: GroupJob, plan: RunPlan, profile: Any, waited: float | Non
         except ValueError:
             probe = {"error": f"the probe wrote no JSON: {raw.strip()[:200]}"}
     result = GroupResult(job.group, job.job_id, job.queue, probe=probe)
-    result.checks.append(_job_check(job, plan.run_dir, probe, waited))
+    result.checks.append(_job_check(job, plan, probe, waited))
     device = None
     if probe is not None:
         group = profile.group(job.group) if profile is not None else None
